@@ -1,0 +1,54 @@
+import nx from '@nx/eslint-plugin';
+
+const specFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
+
+// Apps deploy, libs hold the code: apps import libs only, libs never import apps, contracts depend on
+// nothing of ours, and the test-support lib is reachable from specs (and bench) alone.
+// The test-support lib builds on the libs it helps to test, and their specs import it back: a cycle
+// that exists only through spec files, so it is allowed for that lib alone.
+const testedLibs = ['config', 'db', 'messaging', 'observability', 'transport'];
+
+const boundaries = (allowTesting) => [
+  'error',
+  {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    ignoredCircularDependencies: testedLibs.map((lib) => [lib, 'testing']),
+    depConstraints: [
+      {
+        sourceTag: 'type:app',
+        onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', ...(allowTesting ? ['type:testing'] : [])],
+      },
+      {
+        sourceTag: 'type:lib',
+        onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', ...(allowTesting ? ['type:testing'] : [])],
+      },
+      { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing'] },
+    ],
+  },
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '**/.nx', 'coverage'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(false),
+      '@typescript-eslint/no-floating-promises': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'describe', property: 'only', message: 'Focused tests skip the rest of the suite.' },
+        { object: 'it', property: 'only', message: 'Focused tests skip the rest of the suite.' },
+        { object: 'test', property: 'only', message: 'Focused tests skip the rest of the suite.' },
+      ],
+    },
+  },
+  {
+    files: [...specFiles, 'bench/**/*.ts', 'libs/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(true) },
+  },
+];

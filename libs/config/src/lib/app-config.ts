@@ -1,0 +1,124 @@
+import { ConfigError } from './config-error';
+import { bool, hostList, int, oneOf, raw, url } from './parsers';
+
+export const APP_NAMES = ['orchestrator', 'scheduler', 'fetch-worker', 'parse-worker', 'store-worker'] as const;
+export type AppName = (typeof APP_NAMES)[number];
+
+/** `npm start` runs the orchestrator on PORT (default 3000) and the others on the next four ports. */
+export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = {
+  orchestrator: 3000,
+  scheduler: 3001,
+  'fetch-worker': 3002,
+  'parse-worker': 3003,
+  'store-worker': 3004,
+};
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DatabaseConfig {
+  /** The URL as given, for drivers that take one. */
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export interface FetchConfig {
+  hostConcurrency: number;
+  hostDelayMs: number;
+  allowHosts: string[];
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxResponseBytes: number;
+  maxRedirects: number;
+  userAgent: string;
+  obeyRobotsTxt: boolean;
+}
+
+export interface TransportConfig {
+  /** Ledger entries published per relay round (and per publisher-confirm wait). */
+  relayBatchSize: number;
+  /** How often an idle relay looks for due entries. */
+  relayIntervalMs: number;
+  /** A dispatched entry not finished within this lease is dispatched again. */
+  leaseMs: number;
+  /** Unacknowledged deliveries a worker holds per task queue. */
+  prefetch: number;
+}
+
+export interface AppConfig {
+  app: AppName;
+  port: number;
+  logLevel: LogLevel;
+  apiToken: string | undefined;
+  shutdownTimeoutMs: number;
+  database: DatabaseConfig;
+  amqpUrl: string;
+  fetch: FetchConfig;
+  transport: TransportConfig;
+}
+
+export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/crawlflow';
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadDatabaseConfig(env: Env): DatabaseConfig {
+  const parsed = url(env, 'DATABASE_URL', DEFAULT_DATABASE_URL, ['mysql:', 'mariadb:']);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  // The migrator creates this database by name, so only plain identifiers are accepted.
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      database ? `database name "${database}" must be letters, digits and _` : 'the URL names no database (…:3306/crawlflow)',
+    );
+  }
+  const port = parsed.port ? Number(parsed.port) : 3306;
+  return {
+    url: parsed.toString(),
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    user: decodeURIComponent(parsed.username) || 'root',
+    password: decodeURIComponent(parsed.password),
+    database,
+  };
+}
+
+export function loadAmqpUrl(env: Env): string {
+  return url(env, 'AMQP_URL', DEFAULT_AMQP_URL, ['amqp:', 'amqps:']).toString();
+}
+
+/** Reads and validates every setting once; throws a ConfigError naming the first bad one. */
+export function loadConfig(app: AppName, env: Env): AppConfig {
+  return {
+    app,
+    port: int(env, 'PORT', DEFAULT_PORTS[app], 1, 65535),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    apiToken: raw(env, 'API_TOKEN'),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 600_000),
+    database: loadDatabaseConfig(env),
+    amqpUrl: loadAmqpUrl(env),
+    fetch: {
+      hostConcurrency: int(env, 'FETCH_HOST_CONCURRENCY', 8, 1, 1000),
+      hostDelayMs: int(env, 'FETCH_HOST_DELAY_MS', 0, 0, 3_600_000),
+      allowHosts: hostList(env, 'FETCH_ALLOW_HOSTS'),
+      connectTimeoutMs: int(env, 'FETCH_CONNECT_TIMEOUT_MS', 10_000, 1, 600_000),
+      headersTimeoutMs: int(env, 'FETCH_HEADERS_TIMEOUT_MS', 15_000, 1, 600_000),
+      bodyTimeoutMs: int(env, 'FETCH_BODY_TIMEOUT_MS', 30_000, 1, 600_000),
+      maxResponseBytes: int(env, 'FETCH_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxRedirects: int(env, 'FETCH_MAX_REDIRECTS', 5, 0, 50),
+      userAgent: raw(env, 'FETCH_USER_AGENT') ?? 'crawlflow/0.1 (+https://github.com/crawlflow)',
+      obeyRobotsTxt: bool(env, 'FETCH_OBEY_ROBOTS', true),
+    },
+    transport: {
+      relayBatchSize: int(env, 'RELAY_BATCH_SIZE', 500, 1, 10_000),
+      relayIntervalMs: int(env, 'RELAY_INTERVAL_MS', 200, 10, 60_000),
+      leaseMs: int(env, 'TASK_LEASE_MS', 300_000, 1000, 86_400_000),
+      prefetch: int(env, 'WORKER_PREFETCH', 32, 1, 10_000),
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { DatabaseConfig } from '@crawlflow/config';
+import * as mysql2 from 'mysql2';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/**
+ * mysql2 as TypeORM loads it, except that every pooled connection starts its session in UTC: SQL
+ * compares TIMESTAMP columns with NOW(3), and mysql2 (timezone 'Z') reads and writes UTC, so the
+ * two agree whatever the server's own zone is. The listener is attached before the pool opens its
+ * first connection, and the SET is queued ahead of any query on it.
+ */
+const utcMysql2 = {
+  ...mysql2,
+  createPool(options: mysql2.PoolOptions) {
+    const pool = mysql2.createPool(options);
+    pool.on('connection', (connection) => {
+      connection.query("SET time_zone = '+00:00'");
+    });
+    return pool;
+  },
+};
+
+/** All times are stored and read as UTC, whatever the server's or the process's zone. */
+export function dataSourceOptions(config: DatabaseConfig, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
+  return {
+    type: 'mysql',
+    host: config.host,
+    port: config.port,
+    username: config.user,
+    password: config.password,
+    database: config.database,
+    timezone: 'Z',
+    driver: utcMysql2,
+    charset: 'utf8mb4_unicode_ci',
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'crawlflow_migrations',
+    synchronize: false,
+    logging: false,
+    extra: { connectionLimit: 10 },
+    ...overrides,
+  } as DataSourceOptions;
+}
+
+export function createDataSource(config: DatabaseConfig, overrides: Partial<DataSourceOptions> = {}): DataSource {
+  return new DataSource(dataSourceOptions(config, overrides));
+}

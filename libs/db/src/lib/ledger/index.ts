@@ -1,0 +1,3 @@
+export * from './ledger.types';
+export * from './sql-values';
+export * from './task-ledger';

@@ -1,0 +1,63 @@
+import type { QueueType, Stage, TaskResult } from '@crawlflow/contracts';
+
+/** crawling_tasks.task_type, as plain strings (the enum in enums.ts has the same values). */
+export type LedgerTaskType = 'FETCH' | 'PARSE' | 'STORE';
+
+/** One task to put on the ledger; the transport publishes it once due. */
+export interface NewTask {
+  jobId: string;
+  stepId?: string | null;
+  stepOrder?: number | null;
+  taskType: LedgerTaskType;
+  targetUrl?: string | null;
+  /** Unique within the job: it is the task's natural key, so re-expanding a step is idempotent. */
+  sequenceNumber: number;
+  inputData?: string | null;
+  /** 1–10; picks the tier. */
+  priority: number;
+  /** Delay before the entry becomes due (0: now). */
+  delayMs?: number;
+  /** What the worker receives as `payload`. */
+  payload: Record<string, unknown>;
+}
+
+export interface EnqueuedTask {
+  taskId: string;
+  queueId: string;
+  sequenceNumber: number;
+}
+
+/** A WAITING entry claimed by the relay (locked until its transaction ends). */
+export interface ClaimedEntry {
+  id: string;
+  jobId: string;
+  taskId: string;
+  stage: Stage;
+  queueType: QueueType;
+  /** attempt_count after this dispatch. */
+  attempt: number;
+  payload: string;
+}
+
+/** What the policy decides for a finished delivery. */
+export type ResultDecision =
+  | { action: 'complete' }
+  | { action: 'fail'; reason: string }
+  | { action: 'retry'; delayMs: number; reason: string };
+
+/** The ledger state a result is judged against. */
+export interface LedgerTaskState {
+  queueId: string;
+  taskId: string;
+  jobId: string;
+  queueStatus: 'WAITING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+  attemptCount: number;
+  retryCount: number;
+  stepId: string | null;
+}
+
+export interface AppliedResult {
+  result: TaskResult;
+  state: LedgerTaskState;
+  decision: ResultDecision;
+}

@@ -1,0 +1,339 @@
+import {
+  parseJson,
+  queueTypeForTier,
+  Stage,
+  tierForPriority,
+  type QueueType,
+} from '@crawlflow/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  AppliedResult,
+  ClaimedEntry,
+  EnqueuedTask,
+  LedgerTaskState,
+  NewTask,
+  ResultDecision,
+} from './ledger.types';
+import { derivedTable, toSqlTimestamp } from './sql-values';
+
+type Db = DataSource | EntityManager;
+
+const MAX_TEXT = 60_000; // TEXT holds 64 KiB; error messages and outputs are cut to fit
+
+function clip(value: string | undefined | null, max = MAX_TEXT): string | null {
+  if (value === undefined || value === null) return null;
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
+/**
+ * The durable ledger behind the task queues: every dispatch is a `crawling_queues` entry, written
+ * in the same transaction as its task, so no message can exist that the ledger does not know.
+ */
+export class TaskLedger {
+  /** Writes tasks and their WAITING entries; call inside the transaction that decided them. */
+  static async enqueue(manager: EntityManager, tasks: readonly NewTask[]): Promise<EnqueuedTask[]> {
+    if (tasks.length === 0) return [];
+    const byJob = new Map<string, NewTask[]>();
+    for (const task of tasks) byJob.set(task.jobId, [...(byJob.get(task.jobId) ?? []), task]);
+
+    await manager.query(
+      `INSERT INTO crawling_tasks
+         (job_id, step_id, step_order, target_url, task_type, status, retry_count, sequence_number, input_data)
+       VALUES ?`,
+      [
+        tasks.map((t) => [
+          t.jobId,
+          t.stepId ?? null,
+          t.stepOrder ?? null,
+          t.targetUrl ?? null,
+          t.taskType,
+          'PENDING',
+          0,
+          t.sequenceNumber,
+          t.inputData ?? null,
+        ]),
+      ],
+    );
+
+    // Auto-increment ids of a multi-row insert are not consecutive under every lock mode, so the
+    // ids are read back by the task's natural key (job_id, sequence_number).
+    const ids = new Map<string, string>();
+    for (const [jobId, jobTasks] of byJob) {
+      const rows: Array<{ id: string; sequence_number: number }> = await manager.query(
+        'SELECT id, sequence_number FROM crawling_tasks WHERE job_id = ? AND sequence_number IN (?)',
+        [jobId, jobTasks.map((t) => t.sequenceNumber)],
+      );
+      for (const row of rows) ids.set(`${jobId}:${row.sequence_number}`, String(row.id));
+    }
+
+    const withIds = tasks.map((task) => {
+      const taskId = ids.get(`${task.jobId}:${task.sequenceNumber}`);
+      if (!taskId) throw new Error(`task ${task.jobId}/${task.sequenceNumber} vanished after insert`);
+      return { task, taskId };
+    });
+
+    const result: { insertId: number } = await manager.query(
+      `INSERT INTO crawling_queues
+         (queue_type, stage, job_id, task_id, priority, status, scheduled_for, attempt_count, payload)
+       VALUES ${withIds.map(() => "(?, ?, ?, ?, ?, 'WAITING', NOW(3) + INTERVAL ? MICROSECOND, 0, ?)").join(', ')}`,
+      withIds.flatMap(({ task, taskId }) => [
+        queueTypeForTier(tierForPriority(task.priority)),
+        task.taskType,
+        task.jobId,
+        taskId,
+        task.priority,
+        Math.max(0, Math.round((task.delayMs ?? 0) * 1000)),
+        JSON.stringify(task.payload),
+      ]),
+    );
+    const queueRows: Array<{ id: string; task_id: string }> = await manager.query(
+      "SELECT id, task_id FROM crawling_queues WHERE task_id IN (?) AND status = 'WAITING' AND id >= ?",
+      [withIds.map((w) => w.taskId), result.insertId],
+    );
+    const queueByTask = new Map(queueRows.map((row) => [String(row.task_id), String(row.id)]));
+    return withIds.map(({ task, taskId }) => ({
+      taskId,
+      queueId: queueByTask.get(taskId) ?? '',
+      sequenceNumber: task.sequenceNumber,
+    }));
+  }
+
+  /**
+   * The seed's claim query: due WAITING entries, high tier first, then priority, then age. The rows
+   * stay locked (SKIP LOCKED for other relays) until the caller's transaction ends.
+   */
+  static async claimDue(manager: EntityManager, limit: number): Promise<ClaimedEntry[]> {
+    const rows: Array<{
+      id: string;
+      job_id: string;
+      task_id: string;
+      stage: string;
+      queue_type: QueueType;
+      attempt_count: number;
+      payload: string | null;
+    }> = await manager.query(
+      `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload
+         FROM crawling_queues
+        WHERE status = 'WAITING' AND scheduled_for <= NOW(3)
+        ORDER BY queue_type, priority DESC, created_at
+        LIMIT ?
+          FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      jobId: String(row.job_id),
+      taskId: String(row.task_id),
+      stage: row.stage.toLowerCase() as Stage,
+      queueType: row.queue_type,
+      attempt: Number(row.attempt_count) + 1,
+      payload: row.payload ?? '{}',
+    }));
+  }
+
+  /** After the broker confirmed: the entries are in flight until their lease ends. */
+  static async markDispatched(
+    manager: EntityManager,
+    entries: readonly ClaimedEntry[],
+    leaseMs: number,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    await manager.query(
+      `UPDATE crawling_queues
+          SET status = 'PROCESSING', attempt_count = attempt_count + 1, dispatched_at = NOW(3),
+              lease_until = NOW(3) + INTERVAL ? MICROSECOND, updated_at = NOW(3)
+        WHERE id IN (?) AND status = 'WAITING'`,
+      [leaseMs * 1000, entries.map((e) => e.id)],
+    );
+    await manager.query(
+      `UPDATE crawling_tasks SET status = 'RUNNING', updated_at = NOW(3)
+        WHERE id IN (?) AND status IN ('PENDING', 'RETRYING')`,
+      [entries.map((e) => e.taskId)],
+    );
+  }
+
+  /** Ledger status of entries, for a worker's duplicate-delivery check (one query per batch). */
+  static async statuses(db: Db, queueIds: readonly string[]): Promise<Map<string, string>> {
+    if (queueIds.length === 0) return new Map();
+    const rows: Array<{ id: string; status: string }> = await db.query(
+      'SELECT id, status FROM crawling_queues WHERE id IN (?)',
+      [queueIds],
+    );
+    return new Map(rows.map((row) => [String(row.id), row.status]));
+  }
+
+  /** Locks the entries of a batch of results and reads what they are judged against. */
+  static async lockStates(
+    manager: EntityManager,
+    queueIds: readonly string[],
+  ): Promise<Map<string, LedgerTaskState>> {
+    if (queueIds.length === 0) return new Map();
+    const rows: Array<{
+      id: string;
+      task_id: string;
+      job_id: string;
+      status: LedgerTaskState['queueStatus'];
+      attempt_count: number;
+      retry_count: number;
+      step_id: string | null;
+    }> = await manager.query(
+      `SELECT q.id, q.task_id, q.job_id, q.status, q.attempt_count, t.retry_count, t.step_id
+         FROM crawling_queues q JOIN crawling_tasks t ON t.id = q.task_id
+        WHERE q.id IN (?)
+          FOR UPDATE`,
+      [queueIds],
+    );
+    return new Map(
+      rows.map((row) => [
+        String(row.id),
+        {
+          queueId: String(row.id),
+          taskId: String(row.task_id),
+          jobId: String(row.job_id),
+          queueStatus: row.status,
+          attemptCount: Number(row.attempt_count),
+          retryCount: Number(row.retry_count),
+          stepId: row.step_id === null ? null : String(row.step_id),
+        },
+      ]),
+    );
+  }
+
+  /**
+   * Applies decided results in a handful of statements, whatever the batch size: entries end
+   * COMPLETED / FAILED or go back to WAITING with `scheduled_for` = now + backoff; tasks get their
+   * status, times, output and retry count.
+   */
+  static async applyResults(manager: EntityManager, applied: readonly AppliedResult[]): Promise<void> {
+    if (applied.length === 0) return;
+    const finished = applied.filter((a) => a.decision.action !== 'retry');
+    const retried = applied.filter(
+      (a): a is AppliedResult & { decision: Extract<ResultDecision, { action: 'retry' }> } =>
+        a.decision.action === 'retry',
+    );
+
+    if (finished.length > 0) {
+      const table = derivedTable(
+        ['id', 'status', 'err'],
+        finished.map((a) => [
+          a.state.queueId,
+          a.decision.action === 'complete' ? 'COMPLETED' : 'FAILED',
+          a.decision.action === 'fail' ? clip(a.decision.reason) : null,
+        ]),
+      );
+      await manager.query(
+        `UPDATE crawling_queues q JOIN (${table.sql}) v ON q.id = v.id
+            SET q.status = v.status, q.last_error = v.err, q.lease_until = NULL, q.updated_at = NOW(3)`,
+        table.params,
+      );
+    }
+    if (retried.length > 0) {
+      const table = derivedTable(
+        ['id', 'delay_us', 'err'],
+        retried.map((a) => [a.state.queueId, Math.round(a.decision.delayMs * 1000), clip(a.decision.reason)]),
+      );
+      await manager.query(
+        `UPDATE crawling_queues q JOIN (${table.sql}) v ON q.id = v.id
+            SET q.status = 'WAITING', q.scheduled_for = NOW(3) + INTERVAL v.delay_us MICROSECOND,
+                q.last_error = v.err, q.lease_until = NULL, q.dispatched_at = NULL, q.updated_at = NOW(3)`,
+        table.params,
+      );
+    }
+
+    const tasks = derivedTable(
+      ['id', 'status', 'started', 'completed', 'rt', 'output', 'err', 'retry_inc'],
+      applied.map((a) => [
+        a.state.taskId,
+        taskStatus(a.decision),
+        toSqlTimestamp(a.result.started_at),
+        a.decision.action === 'retry' ? null : toSqlTimestamp(a.result.completed_at),
+        a.result.response_time_ms,
+        a.result.output ? clipJson(a.result.output) : null,
+        a.result.error ? clip(a.result.error.message) : null,
+        a.decision.action === 'retry' ? 1 : 0,
+      ]),
+    );
+    await manager.query(
+      `UPDATE crawling_tasks t JOIN (${tasks.sql}) v ON t.id = v.id
+          SET t.status = v.status, t.started_at = v.started, t.completed_at = v.completed,
+              t.response_time_ms = v.rt, t.output_data = COALESCE(v.output, t.output_data),
+              t.error_message = v.err, t.retry_count = t.retry_count + v.retry_inc, t.updated_at = NOW(3)`,
+      tasks.params,
+    );
+  }
+
+  /**
+   * Entries dispatched but not finished within their lease (a worker died with it, the message was
+   * lost) become WAITING again, so the relay dispatches them anew. Returns how many.
+   */
+  static async recoverExpiredLeases(db: Db, limit: number): Promise<number> {
+    const result: { affectedRows: number } = await db.query(
+      `UPDATE crawling_queues
+          SET status = 'WAITING', scheduled_for = NOW(3), lease_until = NULL, dispatched_at = NULL,
+              last_error = 'lease expired: dispatched again', updated_at = NOW(3)
+        WHERE status = 'PROCESSING' AND lease_until < NOW(3)
+        LIMIT ?`,
+      [limit],
+    );
+    return result.affectedRows;
+  }
+
+  /** Withdraws a job's WAITING entries (cancel): they are never dispatched. */
+  static async withdrawWaiting(manager: EntityManager, jobId: string, reason: string): Promise<number> {
+    const result: { affectedRows: number } = await manager.query(
+      `UPDATE crawling_queues SET status = 'FAILED', last_error = ?, updated_at = NOW(3)
+        WHERE job_id = ? AND status = 'WAITING'`,
+      [clip(reason), jobId],
+    );
+    return result.affectedRows;
+  }
+
+  /** Entries by stage, tier and status (queue depth), straight from the ledger. */
+  static async depth(
+    db: Db,
+  ): Promise<Array<{ stage: Stage; queueType: QueueType; status: string; count: number; due: number }>> {
+    const rows: Array<{ stage: string; queue_type: QueueType; status: string; n: string; due: string }> =
+      await db.query(
+        `SELECT stage, queue_type, status, COUNT(*) AS n, SUM(scheduled_for <= NOW(3)) AS due
+         FROM crawling_queues
+        WHERE status IN ('WAITING', 'PROCESSING')
+        GROUP BY stage, queue_type, status`,
+      );
+    return rows.map((row) => ({
+      stage: row.stage.toLowerCase() as Stage,
+      queueType: row.queue_type,
+      status: row.status,
+      count: Number(row.n),
+      due: Number(row.due ?? 0),
+    }));
+  }
+
+  /** Seconds until the next WAITING entry is due (undefined when there is none). */
+  static async nextDueInMs(db: Db): Promise<number | undefined> {
+    const rows: Array<{ ms: string | null }> = await db.query(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, NOW(3), MIN(scheduled_for)) / 1000 AS ms
+         FROM crawling_queues WHERE status = 'WAITING'`,
+    );
+    const ms = rows[0]?.ms;
+    return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
+  }
+}
+
+function taskStatus(decision: ResultDecision): string {
+  if (decision.action === 'complete') return 'SUCCESS';
+  if (decision.action === 'retry') return 'RETRYING';
+  return 'FAILED';
+}
+
+function clipJson(output: Record<string, unknown>): string {
+  const text = JSON.stringify(output);
+  return text.length > MAX_TEXT ? JSON.stringify({ truncated: true, bytes: text.length }) : text;
+}
+
+/** Reads an entry's payload column back into an object (the relay sends it as the message payload). */
+export function parsePayload(payload: string): Record<string, unknown> {
+  const value = parseJson(payload);
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}

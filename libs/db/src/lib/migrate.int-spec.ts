@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { DatabaseConfig, loadDatabaseConfig } from '@crawlflow/config';
+import { createConnection } from 'mysql2/promise';
+import { dropDatabase, ensureDatabase, revertAllMigrations, runMigrations } from './migrate';
+
+async function databaseExists(config: DatabaseConfig): Promise<boolean> {
+  const connection = await createConnection({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+  });
+  try {
+    const [rows] = await connection.query(
+      'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [config.database],
+    );
+    return (rows as unknown[]).length === 1;
+  } finally {
+    await connection.end();
+  }
+}
+
+describe('migrate', () => {
+  const server = loadDatabaseConfig(process.env);
+  const config: DatabaseConfig = { ...server, database: `cf_t_${randomBytes(6).toString('hex')}` };
+
+  afterAll(async () => {
+    await dropDatabase(config);
+  });
+
+  it('ensureDatabase creates a missing database, and again changes nothing', async () => {
+    expect(await databaseExists(config)).toBe(false);
+    await ensureDatabase(config);
+    expect(await databaseExists(config)).toBe(true);
+    await expect(ensureDatabase(config)).resolves.toBeUndefined();
+    expect(await databaseExists(config)).toBe(true);
+  });
+
+  it('runMigrations applies the pending migrations once, then nothing', async () => {
+    expect(await runMigrations(config)).toEqual(['InitialSchema1764374400000']);
+    expect(await runMigrations(config)).toEqual([]);
+  });
+
+  it('revertAllMigrations undoes them, and runMigrations applies them again', async () => {
+    expect(await revertAllMigrations(config)).toEqual(['InitialSchema1764374400000']);
+    expect(await revertAllMigrations(config)).toEqual([]);
+    expect(await runMigrations(config)).toEqual(['InitialSchema1764374400000']);
+  });
+
+  it('refuses a database name that is not a plain identifier', async () => {
+    await expect(ensureDatabase({ ...config, database: 'x`; DROP DATABASE y' })).rejects.toThrow(
+      /letters, digits and _/,
+    );
+  });
+});

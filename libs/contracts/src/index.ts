@@ -1,0 +1,3 @@
+export * from './lib/task-messages';
+export * from './lib/topology';
+export * from './lib/validation';

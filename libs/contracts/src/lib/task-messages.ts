@@ -1,0 +1,111 @@
+import { Stage, STAGES } from './topology';
+import {
+  expectId,
+  expectInt,
+  expectOneOf,
+  expectRecord,
+  expectString,
+  isRecord,
+  optional,
+  parseJson,
+  SchemaError,
+} from './validation';
+
+/** Version of the task/result wire format; a consumer refuses what it does not know. */
+export const TASK_MESSAGE_VERSION = 1;
+
+/** What the relay publishes for one `crawling_queues` entry. */
+export interface TaskMessage {
+  v: typeof TASK_MESSAGE_VERSION;
+  queue_id: string;
+  task_id: string;
+  job_id: string;
+  stage: Stage;
+  /** The entry's attempt_count at dispatch: tells a redelivery from a re-dispatch. */
+  attempt: number;
+  /** The entry's payload column, parsed: whatever the step handler needs. */
+  payload: Record<string, unknown>;
+}
+
+export const ERROR_CLASSES = ['transient', 'permanent'] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+export interface TaskError {
+  class: ErrorClass;
+  message: string;
+  /** A server's Retry-After, when it gave one. */
+  retry_after_ms?: number;
+  /** e.g. an HTTP status, for the error summary. */
+  code?: string;
+}
+
+export const TASK_OUTCOMES = ['SUCCESS', 'FAILED'] as const;
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
+
+/** What a worker reports back to the orchestrator for one delivery. */
+export interface TaskResult {
+  v: typeof TASK_MESSAGE_VERSION;
+  queue_id: string;
+  task_id: string;
+  job_id: string;
+  stage: Stage;
+  attempt: number;
+  outcome: TaskOutcome;
+  started_at: string;
+  completed_at: string;
+  response_time_ms: number;
+  output?: Record<string, unknown>;
+  error?: TaskError;
+  worker?: string;
+}
+
+export function parseTaskMessage(body: Buffer | string): TaskMessage {
+  const root = expectRecord(parseJson(body), '$');
+  if (root.v !== TASK_MESSAGE_VERSION) throw new SchemaError('$.v', `unsupported message version ${String(root.v)}`);
+  return {
+    v: TASK_MESSAGE_VERSION,
+    queue_id: expectId(root.queue_id, '$.queue_id'),
+    task_id: expectId(root.task_id, '$.task_id'),
+    job_id: expectId(root.job_id, '$.job_id'),
+    stage: expectOneOf(root.stage, '$.stage', STAGES),
+    attempt: expectInt(root.attempt, '$.attempt', 0, 1_000_000),
+    payload: expectRecord(root.payload ?? {}, '$.payload'),
+  };
+}
+
+export function parseTaskResult(body: Buffer | string): TaskResult {
+  const root = expectRecord(parseJson(body), '$');
+  if (root.v !== TASK_MESSAGE_VERSION) throw new SchemaError('$.v', `unsupported message version ${String(root.v)}`);
+  const outcome = expectOneOf(root.outcome, '$.outcome', TASK_OUTCOMES);
+  const error = optional(root.error, (value) => parseTaskError(value, '$.error'));
+  if (outcome === 'FAILED' && !error) throw new SchemaError('$.error', 'a FAILED result needs an error');
+  return {
+    v: TASK_MESSAGE_VERSION,
+    queue_id: expectId(root.queue_id, '$.queue_id'),
+    task_id: expectId(root.task_id, '$.task_id'),
+    job_id: expectId(root.job_id, '$.job_id'),
+    stage: expectOneOf(root.stage, '$.stage', STAGES),
+    attempt: expectInt(root.attempt, '$.attempt', 0, 1_000_000),
+    outcome,
+    started_at: expectString(root.started_at, '$.started_at', 40),
+    completed_at: expectString(root.completed_at, '$.completed_at', 40),
+    response_time_ms: expectInt(root.response_time_ms, '$.response_time_ms', 0, 2_147_483_647),
+    output: optional(root.output, (value) => expectRecord(value, '$.output')),
+    error,
+    worker: optional(root.worker, (value) => expectString(value, '$.worker', 200)),
+  };
+}
+
+function parseTaskError(value: unknown, path: string): TaskError {
+  const error = expectRecord(value, path);
+  return {
+    class: expectOneOf(error.class, `${path}.class`, ['transient', 'permanent'] as const),
+    message: expectString(error.message, `${path}.message`, 100_000),
+    retry_after_ms: optional(error.retry_after_ms, (v) => expectInt(v, `${path}.retry_after_ms`, 0, 86_400_000)),
+    code: optional(error.code, (v) => expectString(v, `${path}.code`, 100)),
+  };
+}
+
+export function isTaskResult(value: unknown): value is TaskResult {
+  return isRecord(value) && typeof value.queue_id === 'string' && typeof value.outcome === 'string';
+}

@@ -1,0 +1,70 @@
+/** A value that failed a runtime schema; `path` points at the offending field (`$.payload.url`). */
+export class SchemaError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+    this.name = 'SchemaError';
+  }
+}
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function expectRecord(value: unknown, path: string): Record<string, unknown> {
+  if (!isRecord(value)) throw new SchemaError(path, `expected an object, got ${describe(value)}`);
+  return value;
+}
+
+export function expectString(value: unknown, path: string, maxLength = 10_000): string {
+  if (typeof value !== 'string') throw new SchemaError(path, `expected a string, got ${describe(value)}`);
+  if (value.length > maxLength) throw new SchemaError(path, `longer than ${maxLength} characters`);
+  return value;
+}
+
+export function expectInt(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new SchemaError(path, `expected a whole number, got ${describe(value)}`);
+  }
+  if (value < min || value > max) throw new SchemaError(path, `expected ${min}..${max}, got ${value}`);
+  return value;
+}
+
+/** Database ids travel as decimal strings (BIGINT exceeds a double); numbers are accepted too. */
+export function expectId(value: unknown, path: string): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return String(value);
+  if (typeof value === 'string' && /^[1-9]\d{0,19}$/.test(value)) return value;
+  throw new SchemaError(path, `expected a positive id, got ${describe(value)}`);
+}
+
+export function expectOneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new SchemaError(path, `expected one of ${allowed.join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+export function optional<T>(value: unknown, parse: (value: unknown) => T): T | undefined {
+  return value === undefined || value === null ? undefined : parse(value);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Parses a message body as JSON, turning a syntax error into a SchemaError at the root. */
+export function parseJson(body: Buffer | string): unknown {
+  try {
+    return JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch (error) {
+    throw new SchemaError('$', `not JSON (${(error as Error).message})`);
+  }
+}

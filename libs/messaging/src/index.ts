@@ -1,0 +1,6 @@
+export * from './lib/amqp-client';
+export * from './lib/confirm-publisher';
+export * from './lib/logger';
+export * from './lib/tiered-consumer';
+export * from './lib/topology';
+export * from './lib/messaging.module';

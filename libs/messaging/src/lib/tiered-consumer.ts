@@ -1,0 +1,154 @@
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { Stage, taskQueueName, Tier, TIERS } from '@crawlflow/contracts';
+import { AmqpClient } from './amqp-client';
+import { MessagingLogger, silentLogger } from './logger';
+
+export interface Delivery {
+  tier: Tier;
+  message: ConsumeMessage;
+  /** The channel it came on: acks go there, and are dropped once it has closed. */
+  channel: Channel;
+}
+
+export interface TieredConsumerOptions {
+  stage: Stage;
+  /** Unacknowledged deliveries held per tier queue. */
+  prefetch: number;
+  /** Deliveries handled at once across all tiers. */
+  concurrency: number;
+  handle: (delivery: Delivery) => Promise<void>;
+  logger?: MessagingLogger;
+}
+
+/**
+ * Consumes the three tier queues of a stage, each on its own channel with its own prefetch, and
+ * starts buffered deliveries strictly high → normal → low whenever a slot is free. A high task
+ * therefore waits at most for one running task to finish, however many low ones are buffered; low
+ * runs whenever high and normal have nothing buffered.
+ */
+export class TieredConsumer {
+  private readonly buffers = new Map<Tier, Delivery[]>(TIERS.map((tier) => [tier, []]));
+  private readonly channels = new Map<Tier, { channel: Channel; consumerTag: string }>();
+  private readonly closedChannels = new WeakSet<Channel>();
+  private inFlight = 0;
+  private stopping = false;
+  private drainedWaiters: Array<() => void> = [];
+  private readonly logger: MessagingLogger;
+
+  constructor(
+    private readonly client: AmqpClient,
+    private readonly options: TieredConsumerOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async start(): Promise<void> {
+    this.client.onDisconnect(() => this.forgetChannels());
+    await this.client.addSetup((connection) => this.consume(connection));
+  }
+
+  /** Deliveries buffered or running, by tier (for metrics and tests). */
+  buffered(): Record<Tier, number> {
+    return Object.fromEntries(TIERS.map((tier) => [tier, this.buffers.get(tier)?.length ?? 0])) as Record<Tier, number>;
+  }
+
+  running(): number {
+    return this.inFlight;
+  }
+
+  ack(delivery: Delivery): void {
+    if (this.closedChannels.has(delivery.channel)) return; // redelivered elsewhere; the ledger dedups
+    try {
+      delivery.channel.ack(delivery.message);
+    } catch (error) {
+      this.logger.warn(`ack failed: ${(error as Error).message}`, 'TieredConsumer');
+    }
+  }
+
+  /** Back to the queue (a transient problem on our side, e.g. the database is down). */
+  requeue(delivery: Delivery): void {
+    if (this.closedChannels.has(delivery.channel)) return;
+    try {
+      delivery.channel.nack(delivery.message, false, true);
+    } catch (error) {
+      this.logger.warn(`nack failed: ${(error as Error).message}`, 'TieredConsumer');
+    }
+  }
+
+  /** Stops taking deliveries, returns the buffered ones, waits for running ones (bounded). */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    for (const { channel, consumerTag } of this.channels.values()) {
+      await channel.cancel(consumerTag).catch(() => undefined);
+    }
+    for (const tier of TIERS) {
+      const buffer = this.buffers.get(tier) ?? [];
+      for (const delivery of buffer.splice(0)) this.requeue(delivery);
+    }
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.drainedWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    for (const { channel } of this.channels.values()) await channel.close().catch(() => undefined);
+    this.channels.clear();
+  }
+
+  private async consume(connection: ChannelModel): Promise<void> {
+    if (this.stopping) return;
+    for (const tier of TIERS) {
+      const channel = await connection.createChannel();
+      channel.on('error', (error: Error) => this.logger.warn(`${tier} channel error: ${error.message}`, 'TieredConsumer'));
+      channel.on('close', () => this.closedChannels.add(channel));
+      await channel.prefetch(this.options.prefetch);
+      const { consumerTag } = await channel.consume(
+        taskQueueName(this.options.stage, tier),
+        (message) => {
+          if (!message) return; // cancelled by the broker (queue deleted)
+          this.buffers.get(tier)?.push({ tier, message, channel });
+          this.pump();
+        },
+        { noAck: false },
+      );
+      this.channels.set(tier, { channel, consumerTag });
+    }
+  }
+
+  private forgetChannels(): void {
+    for (const { channel } of this.channels.values()) this.closedChannels.add(channel);
+    this.channels.clear();
+    // Unacked deliveries of a dead connection go back to the queue on the broker's side.
+    for (const tier of TIERS) this.buffers.get(tier)?.splice(0);
+  }
+
+  private next(): Delivery | undefined {
+    for (const tier of TIERS) {
+      const buffer = this.buffers.get(tier);
+      if (buffer && buffer.length > 0) return buffer.shift();
+    }
+    return undefined;
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.inFlight < this.options.concurrency) {
+      const delivery = this.next();
+      if (!delivery) return;
+      this.inFlight += 1;
+      void this.options
+        .handle(delivery)
+        .catch((error: unknown) => {
+          this.logger.error(`delivery handler failed: ${(error as Error).message}`, 'TieredConsumer');
+          this.requeue(delivery);
+        })
+        .finally(() => {
+          this.inFlight -= 1;
+          if (this.inFlight === 0) for (const waiter of this.drainedWaiters.splice(0)) waiter();
+          this.pump();
+        });
+    }
+  }
+}

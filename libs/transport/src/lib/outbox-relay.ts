@@ -1,0 +1,124 @@
+import { EXCHANGES, taskRoutingKey, tierForQueueType } from '@crawlflow/contracts';
+import { ClaimedEntry, TaskLedger } from '@crawlflow/db';
+import { ConfirmPublisher, MessagingLogger, OutgoingMessage, silentLogger } from '@crawlflow/messaging';
+import type { DataSource } from 'typeorm';
+import { noMetrics, TransportMetrics } from './transport-metrics';
+import { withDeadlockRetry } from './with-deadlock-retry';
+
+export interface OutboxRelayOptions {
+  batchSize: number;
+  intervalMs: number;
+  leaseMs: number;
+  logger?: MessagingLogger;
+  metrics?: TransportMetrics;
+}
+
+/**
+ * Publishes due WAITING ledger entries. Each round claims a batch with the seed's claim query
+ * (FOR UPDATE SKIP LOCKED, so replicas share the work), publishes it, waits for the broker's
+ * confirms and only then marks the entries PROCESSING, in the same transaction. A crash before the
+ * commit leaves them WAITING: they are published again (at-least-once; consumers dedup by ledger).
+ */
+export class OutboxRelay {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly logger: MessagingLogger;
+  private readonly metrics: TransportMetrics;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: ConfirmPublisher,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noMetrics;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New entries were committed: look now instead of at the next interval. */
+  kick(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.kick();
+    await this.loop;
+  }
+
+  /** One round; returns how many entries were published. */
+  async runOnce(): Promise<number> {
+    if (!this.publisher.isReady()) return 0;
+    return withDeadlockRetry(() =>
+      this.dataSource.transaction('READ COMMITTED', async (manager) => {
+        const claimed = await TaskLedger.claimDue(manager, this.options.batchSize);
+        if (claimed.length === 0) return 0;
+        await this.publisher.publishAll(claimed.map(toMessage));
+        await TaskLedger.markDispatched(manager, claimed, this.options.leaseMs);
+        for (const entry of claimed) this.metrics.published(entry.stage, 1);
+        return claimed.length;
+      }),
+    );
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.runOnce();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.logger.warn(`relay round failed (entries stay WAITING): ${(error as Error).message}`, 'OutboxRelay');
+      }
+      if (published >= this.options.batchSize) continue; // more is due right now
+      const pause = failures > 0 ? Math.min(5000, this.options.intervalMs * 2 ** failures) : await this.idlePause();
+      await this.sleep(pause);
+    }
+  }
+
+  /** Sleeps until the next entry is due, at most one interval (entries from other replicas). */
+  private async idlePause(): Promise<number> {
+    try {
+      const nextDue = await TaskLedger.nextDueInMs(this.dataSource);
+      return nextDue === undefined ? this.options.intervalMs : Math.min(this.options.intervalMs, nextDue + 5);
+    } catch {
+      return this.options.intervalMs;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}
+
+function toMessage(entry: ClaimedEntry): OutgoingMessage {
+  // The payload column already holds JSON: splice it in rather than parse and re-serialise it.
+  const content = Buffer.from(
+    `{"v":1,"queue_id":"${entry.id}","task_id":"${entry.taskId}","job_id":"${entry.jobId}",` +
+      `"stage":"${entry.stage}","attempt":${entry.attempt},"payload":${entry.payload}}`,
+  );
+  return {
+    exchange: EXCHANGES.tasks,
+    routingKey: taskRoutingKey(entry.stage, tierForQueueType(entry.queueType)),
+    content,
+    options: { messageId: `${entry.id}:${entry.attempt}`, persistent: true },
+  };
+}

@@ -1,0 +1,184 @@
+import { deadQueueName, parseTaskResult, RESULTS_QUEUE, SchemaError, TaskResult } from '@crawlflow/contracts';
+import { AppliedResult, TaskLedger } from '@crawlflow/db';
+import { AmqpClient, ConfirmPublisher, declareResultsQueue, MessagingLogger, silentLogger } from '@crawlflow/messaging';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { DataSource, EntityManager } from 'typeorm';
+import { deadLetter } from './dead-letter';
+import { ResultPolicy } from './retry-policy';
+import { noMetrics, TransportMetrics } from './transport-metrics';
+import { withDeadlockRetry } from './with-deadlock-retry';
+
+/** Runs inside the transaction that applied a batch: the engine advances jobs here. */
+export type AppliedHook = (manager: EntityManager, applied: readonly AppliedResult[]) => Promise<void>;
+
+export interface ResultProcessorOptions {
+  prefetch: number;
+  maxBatch: number;
+  policy: ResultPolicy;
+  onApplied?: AppliedHook;
+  /** Called after the commit, e.g. to kick the relay for tasks the hook enqueued. */
+  afterCommit?: (applied: readonly AppliedResult[]) => void;
+  logger?: MessagingLogger;
+  metrics?: TransportMetrics;
+}
+
+interface Received {
+  message: ConsumeMessage;
+  channel: Channel;
+}
+
+/**
+ * Consumes worker results and writes them to the ledger in batches: one transaction locks the
+ * batch's entries, drops duplicates (an entry already COMPLETED or FAILED), applies each decision
+ * and lets the engine react; the messages are acked only after the commit.
+ */
+export class ResultProcessor {
+  private buffer: Received[] = [];
+  private processing = false;
+  private stopping = false;
+  private channel: { channel: Channel; consumerTag: string } | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private readonly logger: MessagingLogger;
+  private readonly metrics: TransportMetrics;
+
+  constructor(
+    private readonly client: AmqpClient,
+    private readonly dataSource: DataSource,
+    private readonly publisher: ConfirmPublisher,
+    private readonly options: ResultProcessorOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noMetrics;
+  }
+
+  async start(): Promise<void> {
+    this.client.onDisconnect(() => {
+      this.channel = undefined;
+      this.buffer = []; // unacked: the broker redelivers them
+    });
+    await this.client.addSetup((connection) => this.consume(connection));
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    const current = this.channel;
+    if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
+    if (this.processing) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (current) await current.channel.close().catch(() => undefined);
+  }
+
+  private async consume(connection: ChannelModel): Promise<void> {
+    if (this.stopping) return;
+    const channel = await connection.createChannel();
+    channel.on('error', (error: Error) => this.logger.warn(`results channel error: ${error.message}`, 'ResultProcessor'));
+    await declareResultsQueue(channel);
+    await channel.prefetch(this.options.prefetch);
+    const { consumerTag } = await channel.consume(RESULTS_QUEUE, (message) => {
+      if (!message) return;
+      this.buffer.push({ message, channel });
+      this.pump();
+    });
+    this.channel = { channel, consumerTag };
+  }
+
+  private pump(): void {
+    if (this.processing || this.buffer.length === 0) return;
+    this.processing = true;
+    setImmediate(() => {
+      const batch = this.buffer.splice(0, this.options.maxBatch);
+      this.process(batch)
+        .catch((error: unknown) => this.logger.error(`result batch failed: ${(error as Error).message}`, 'ResultProcessor'))
+        .finally(() => {
+          this.processing = false;
+          if (this.buffer.length === 0) for (const waiter of this.idleWaiters.splice(0)) waiter();
+          this.pump();
+        });
+    });
+  }
+
+  private async process(batch: Received[]): Promise<void> {
+    const valid: Array<{ received: Received; result: TaskResult }> = [];
+    const refused: Array<{ received: Received; reason: string }> = [];
+    for (const received of batch) {
+      try {
+        valid.push({ received, result: parseTaskResult(received.message.content) });
+      } catch (error) {
+        refused.push({ received, reason: error instanceof SchemaError ? error.message : String(error) });
+      }
+    }
+
+    let applied: AppliedResult[] = [];
+    try {
+      let unknown: Array<{ received: Received; reason: string }> = [];
+      applied = await withDeadlockRetry(() =>
+        this.dataSource.transaction('READ COMMITTED', async (manager) => {
+          const states = await TaskLedger.lockStates(manager, [...new Set(valid.map((v) => v.result.queue_id))]);
+          const seen = new Set<string>();
+          const decided: AppliedResult[] = [];
+          unknown = [];
+          for (const { received, result } of valid) {
+            const state = states.get(result.queue_id);
+            if (!state || state.taskId !== result.task_id) {
+              unknown.push({ received, reason: `unknown ledger entry ${result.queue_id} for task ${result.task_id}` });
+              continue;
+            }
+            if (seen.has(result.queue_id) || state.queueStatus === 'COMPLETED' || state.queueStatus === 'FAILED') {
+              this.metrics.resultApplied(result.stage, 'duplicate', 1);
+              continue; // a redelivery or a second worker's copy: the first result counted
+            }
+            seen.add(result.queue_id);
+            decided.push({ result, state, decision: this.options.policy(result, state) });
+          }
+          await TaskLedger.applyResults(manager, decided);
+          if (this.options.onApplied && decided.length > 0) await this.options.onApplied(manager, decided);
+          return decided;
+        }),
+      );
+      refused.push(...unknown);
+    } catch (error) {
+      // The database is unreachable or refused the batch: nothing was applied. Hand the messages
+      // back after a pause rather than spinning on them.
+      this.logger.warn(`cannot apply results, returning them: ${(error as Error).message}`, 'ResultProcessor');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      for (const received of batch) safe(() => received.channel.nack(received.message, false, true));
+      return;
+    }
+
+    if (refused.length > 0) {
+      try {
+        await this.publisher.publishAll(
+          refused.map(({ received, reason }) => deadLetter(received.message, deadQueueName('results'), reason)),
+        );
+        this.metrics.deadLettered(deadQueueName('results'), refused.length);
+        for (const { reason } of refused) this.logger.warn(`result dead-lettered: ${reason}`, 'ResultProcessor');
+      } catch (error) {
+        this.logger.warn(`cannot dead-letter results now: ${(error as Error).message}`, 'ResultProcessor');
+        for (const { received } of refused) safe(() => received.channel.nack(received.message, false, true));
+        const refusedSet = new Set(refused.map((r) => r.received));
+        batch = batch.filter((item) => !refusedSet.has(item));
+      }
+    }
+    for (const a of applied) {
+      const action = a.decision.action;
+      this.metrics.resultApplied(a.result.stage, action === 'complete' ? 'completed' : action === 'fail' ? 'failed' : 'retried', 1);
+    }
+    for (const { message, channel } of batch) safe(() => channel.ack(message));
+    this.options.afterCommit?.(applied);
+  }
+}
+
+function safe(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // the channel closed meanwhile: the broker redelivers, the ledger dedups
+  }
+}

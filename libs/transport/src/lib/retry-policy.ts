@@ -1,0 +1,42 @@
+import type { TaskResult } from '@crawlflow/contracts';
+import type { LedgerTaskState, ResultDecision } from '@crawlflow/db';
+
+export interface BackoffOptions {
+  baseMs: number;
+  capMs: number;
+  /** 0..1: share of the delay that is randomised ("equal jitter"). */
+  jitter: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 300_000, jitter: 0.5 };
+
+/** Capped exponential backoff with jitter; a server's Retry-After wins when it is longer. */
+export function backoffDelay(
+  retryCount: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
+  const exponential = Math.min(options.capMs, options.baseMs * 2 ** Math.min(retryCount, 30));
+  const jittered = exponential * (1 - options.jitter) + exponential * options.jitter * random();
+  return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, options.capMs)));
+}
+
+/** Decides what a finished delivery does to its ledger entry. */
+export type ResultPolicy = (result: TaskResult, state: LedgerTaskState) => ResultDecision;
+
+/** Transport default: transient errors are retried `maxRetries` times, permanent ones fail at once. */
+export function defaultResultPolicy(maxRetries = 3, backoff: BackoffOptions = DEFAULT_BACKOFF): ResultPolicy {
+  return (result, state) => {
+    if (result.outcome === 'SUCCESS') return { action: 'complete' };
+    const error = result.error ?? { class: 'transient' as const, message: 'failed without an error' };
+    if (error.class === 'transient' && state.retryCount < maxRetries) {
+      return {
+        action: 'retry',
+        delayMs: backoffDelay(state.retryCount, backoff, error.retry_after_ms),
+        reason: error.message,
+      };
+    }
+    return { action: 'fail', reason: error.message };
+  };
+}

@@ -1,0 +1,171 @@
+import {
+  deadQueueName,
+  EXCHANGES,
+  parseTaskMessage,
+  RESULTS_ROUTING_KEY,
+  SchemaError,
+  Stage,
+  TASK_MESSAGE_VERSION,
+  TaskMessage,
+  TaskResult,
+} from '@crawlflow/contracts';
+import { TaskLedger } from '@crawlflow/db';
+import {
+  AmqpClient,
+  ConfirmPublisher,
+  declareResultsQueue,
+  declareStageQueues,
+  Delivery,
+  MessagingLogger,
+  OutgoingMessage,
+  silentLogger,
+  TieredConsumer,
+} from '@crawlflow/messaging';
+import type { DataSource } from 'typeorm';
+import { Coalescer } from './coalescer';
+import { deadLetter } from './dead-letter';
+import { toTaskError } from './task-errors';
+import { noMetrics, TransportMetrics } from './transport-metrics';
+
+/** What a step handler returns for a task; throwing reports a failure (see task-errors.ts). */
+export interface TaskOutput {
+  output?: Record<string, unknown>;
+}
+
+export type TaskHandler = (task: TaskMessage) => Promise<TaskOutput>;
+
+export interface TaskWorkerOptions {
+  stage: Stage;
+  handler: TaskHandler;
+  prefetch: number;
+  concurrency: number;
+  /** Shown in results, e.g. `fetch-worker@host:pid`. */
+  workerName: string;
+  logger?: MessagingLogger;
+  metrics?: TransportMetrics;
+}
+
+const FINISHED = new Set(['COMPLETED', 'FAILED']);
+
+/**
+ * The worker side of the transport: takes deliveries high tier first, skips those the ledger shows
+ * finished, runs the handler, publishes the result (confirmed, so durable) and only then acks.
+ * Ledger look-ups and result publishes are coalesced into batches under load.
+ */
+export class TaskWorker {
+  readonly consumer: TieredConsumer;
+  private readonly publisher: ConfirmPublisher;
+  private readonly statuses: Coalescer<string, string | undefined>;
+  private readonly results: Coalescer<OutgoingMessage, undefined>;
+  private readonly logger: MessagingLogger;
+  private readonly metrics: TransportMetrics;
+
+  constructor(
+    client: AmqpClient,
+    private readonly dataSource: DataSource,
+    private readonly options: TaskWorkerOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noMetrics;
+    this.publisher = new ConfirmPublisher(client, async (channel) => {
+      await declareStageQueues(channel, options.stage);
+      await declareResultsQueue(channel);
+    });
+    this.consumer = new TieredConsumer(client, {
+      stage: options.stage,
+      prefetch: options.prefetch,
+      concurrency: options.concurrency,
+      handle: (delivery) => this.handle(delivery),
+      logger: this.logger,
+    });
+    this.statuses = new Coalescer(async (ids) => {
+      const found = await TaskLedger.statuses(this.dataSource, [...new Set(ids)]);
+      return ids.map((id) => found.get(id));
+    }, 500);
+    this.results = new Coalescer(async (messages) => {
+      await this.publisher.publishAll(messages);
+      return messages.map(() => undefined);
+    }, 500);
+  }
+
+  async start(): Promise<void> {
+    // The publisher first: its setup declares the queues the consumer then subscribes to.
+    await this.publisher.start();
+    await this.consumer.start();
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    await this.consumer.stop(timeoutMs);
+  }
+
+  private async handle(delivery: Delivery): Promise<void> {
+    let task: TaskMessage;
+    try {
+      task = parseTaskMessage(delivery.message.content);
+    } catch (error) {
+      const reason = error instanceof SchemaError ? error.message : String(error);
+      return this.refuse(delivery, reason);
+    }
+    if (task.stage !== this.options.stage) {
+      return this.refuse(delivery, `a ${task.stage} task on a ${this.options.stage} queue`);
+    }
+
+    const status = await this.statuses.submit(task.queue_id);
+    if (status === undefined) return this.refuse(delivery, `unknown ledger entry ${task.queue_id}`);
+    if (FINISHED.has(status)) {
+      this.metrics.taskHandled(task.stage, 'duplicate', 0);
+      this.consumer.ack(delivery); // a redelivery of finished work
+      return;
+    }
+
+    const started = Date.now();
+    let result: TaskResult;
+    try {
+      const { output } = await this.options.handler(task);
+      result = this.result(task, started, 'SUCCESS', output);
+    } catch (error) {
+      result = this.result(task, started, 'FAILED', undefined, error);
+    }
+    this.metrics.taskHandled(task.stage, result.outcome === 'SUCCESS' ? 'success' : 'failed', (Date.now() - started) / 1000);
+    await this.results.submit({
+      exchange: EXCHANGES.tasks,
+      routingKey: RESULTS_ROUTING_KEY,
+      content: Buffer.from(JSON.stringify(result)),
+      options: { messageId: `${task.queue_id}:${task.attempt}:result` },
+    });
+    this.consumer.ack(delivery);
+  }
+
+  private result(
+    task: TaskMessage,
+    started: number,
+    outcome: TaskResult['outcome'],
+    output?: Record<string, unknown>,
+    error?: unknown,
+  ): TaskResult {
+    const completed = Date.now();
+    return {
+      v: TASK_MESSAGE_VERSION,
+      queue_id: task.queue_id,
+      task_id: task.task_id,
+      job_id: task.job_id,
+      stage: task.stage,
+      attempt: task.attempt,
+      outcome,
+      started_at: new Date(started).toISOString(),
+      completed_at: new Date(completed).toISOString(),
+      response_time_ms: completed - started,
+      ...(output ? { output } : {}),
+      ...(error !== undefined ? { error: toTaskError(error) } : {}),
+      worker: this.options.workerName,
+    };
+  }
+
+  private async refuse(delivery: Delivery, reason: string): Promise<void> {
+    const queue = deadQueueName(this.options.stage);
+    await this.results.submit(deadLetter(delivery.message, queue, reason));
+    this.metrics.deadLettered(queue, 1);
+    this.logger.warn(`task message dead-lettered: ${reason}`, 'TaskWorker');
+    this.consumer.ack(delivery);
+  }
+}

@@ -4,3 +4,7 @@ export * from './services';
 export * from './test-broker';
 export * from './transport-harness';
 export * from './wait-for';
+export * from './broker-control';
+export * from './fixture-process';
+export * from './process';
+export * from './tcp-proxy';

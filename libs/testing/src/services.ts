@@ -53,5 +53,6 @@ export async function assertServicesReachable(): Promise<void> {
         'Start it (`rabbitmq-server -detached`, or `rabbitmqctl start_app`) or set AMQP_URL.',
     );
   }
-  if (problems.length > 0) throw new Error(`Integration tests need real services:\n- ${problems.join('\n- ')}`);
+  if (problems.length > 0)
+    throw new Error(`Integration tests need real services:\n- ${problems.join('\n- ')}`);
 }

@@ -19,6 +19,8 @@ export interface OrchestratorSide {
   relay: OutboxRelay;
   processor: ResultProcessor;
   sweeper: LeaseSweeper;
+  /** Results applied so far (counted in process: polling the ledger would load the database). */
+  applied(): number;
   enqueue(tasks: NewTask[]): Promise<void>;
   stop(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function startOrchestratorSide(
   const publisher = new ConfirmPublisher(client, declareTopology);
   await publisher.start();
   const leaseMs = options.leaseMs ?? 60_000;
+  let applied = 0;
   const relay = new OutboxRelay(dataSource, publisher, {
     batchSize: options.batchSize ?? 500,
     intervalMs: options.intervalMs ?? 100,
@@ -49,11 +52,15 @@ export async function startOrchestratorSide(
     logger,
   });
   const processor = new ResultProcessor(client, dataSource, publisher, {
-    prefetch: 1000,
+    prefetch: 2000,
     maxBatch: 500,
+    concurrency: 3,
     policy: options.policy ?? defaultResultPolicy(3, { baseMs: 100, capMs: 1000, jitter: 0 }),
     onApplied: options.onApplied,
-    afterCommit: () => relay.kick(),
+    afterCommit: (batch) => {
+      applied += batch.length;
+      relay.kick();
+    },
     logger,
   });
   await processor.start();
@@ -66,6 +73,7 @@ export async function startOrchestratorSide(
     relay,
     processor,
     sweeper,
+    applied: () => applied,
     enqueue: async (tasks) => {
       await dataSource.transaction((manager) => TaskLedger.enqueue(manager, tasks));
       relay.kick();
@@ -92,7 +100,11 @@ export async function startWorkerSide(
   handler: TaskHandler,
   options: { prefetch?: number; concurrency?: number; name?: string; logger?: MessagingLogger } = {},
 ): Promise<WorkerSide> {
-  const client = new AmqpClient({ url: amqpUrl, name: options.name ?? `test-${stage}-worker`, logger: options.logger });
+  const client = new AmqpClient({
+    url: amqpUrl,
+    name: options.name ?? `test-${stage}-worker`,
+    logger: options.logger,
+  });
   const worker = new TaskWorker(client, dataSource, {
     stage,
     handler,

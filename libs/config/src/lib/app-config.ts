@@ -1,7 +1,13 @@
 import { ConfigError } from './config-error';
 import { bool, hostList, int, oneOf, raw, url } from './parsers';
 
-export const APP_NAMES = ['orchestrator', 'scheduler', 'fetch-worker', 'parse-worker', 'store-worker'] as const;
+export const APP_NAMES = [
+  'orchestrator',
+  'scheduler',
+  'fetch-worker',
+  'parse-worker',
+  'store-worker',
+] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /** `npm start` runs the orchestrator on PORT (default 3000) and the others on the next four ports. */
@@ -74,7 +80,9 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
     throw new ConfigError(
       'DATABASE_URL',
-      database ? `database name "${database}" must be letters, digits and _` : 'the URL names no database (…:3306/crawlflow)',
+      database
+        ? `database name "${database}" must be letters, digits and _`
+        : 'the URL names no database (…:3306/crawlflow)',
     );
   }
   const port = parsed.port ? Number(parsed.port) : 3306;

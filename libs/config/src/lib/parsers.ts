@@ -80,7 +80,10 @@ export function hostList(env: Env, name: string): string[] {
       if (extra !== undefined || family === 0 || !/^\d+$/.test(prefix) || bits > max) {
         throw new ConfigError(name, `"${entry}" is not a valid CIDR block`);
       }
-    } else if (isIP(entry) === 0 && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(entry)) {
+    } else if (
+      isIP(entry) === 0 &&
+      !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(entry)
+    ) {
       throw new ConfigError(name, `"${entry}" is not a host name, address or CIDR block`);
     }
   }

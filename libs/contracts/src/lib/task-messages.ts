@@ -5,7 +5,6 @@ import {
   expectOneOf,
   expectRecord,
   expectString,
-  isRecord,
   optional,
   parseJson,
   SchemaError,
@@ -61,7 +60,8 @@ export interface TaskResult {
 
 export function parseTaskMessage(body: Buffer | string): TaskMessage {
   const root = expectRecord(parseJson(body), '$');
-  if (root.v !== TASK_MESSAGE_VERSION) throw new SchemaError('$.v', `unsupported message version ${String(root.v)}`);
+  if (root.v !== TASK_MESSAGE_VERSION)
+    throw new SchemaError('$.v', `unsupported message version ${String(root.v)}`);
   return {
     v: TASK_MESSAGE_VERSION,
     queue_id: expectId(root.queue_id, '$.queue_id'),
@@ -73,26 +73,53 @@ export function parseTaskMessage(body: Buffer | string): TaskMessage {
   };
 }
 
-export function parseTaskResult(body: Buffer | string): TaskResult {
+/**
+ * Workers report results in batches: one message carries the results of every delivery that
+ * finished while the previous batch was being confirmed (one broker message per many tasks).
+ */
+export interface TaskResultBatch {
+  v: typeof TASK_MESSAGE_VERSION;
+  results: TaskResult[];
+}
+
+export const MAX_RESULTS_PER_MESSAGE = 1000;
+
+export function parseTaskResultBatch(body: Buffer | string): TaskResultBatch {
   const root = expectRecord(parseJson(body), '$');
-  if (root.v !== TASK_MESSAGE_VERSION) throw new SchemaError('$.v', `unsupported message version ${String(root.v)}`);
-  const outcome = expectOneOf(root.outcome, '$.outcome', TASK_OUTCOMES);
-  const error = optional(root.error, (value) => parseTaskError(value, '$.error'));
-  if (outcome === 'FAILED' && !error) throw new SchemaError('$.error', 'a FAILED result needs an error');
+  if (root.v !== TASK_MESSAGE_VERSION)
+    throw new SchemaError('$.v', `unsupported message version ${String(root.v)}`);
+  if (!Array.isArray(root.results)) throw new SchemaError('$.results', 'expected an array of results');
+  if (root.results.length > MAX_RESULTS_PER_MESSAGE) {
+    throw new SchemaError('$.results', `more than ${MAX_RESULTS_PER_MESSAGE} results`);
+  }
   return {
     v: TASK_MESSAGE_VERSION,
-    queue_id: expectId(root.queue_id, '$.queue_id'),
-    task_id: expectId(root.task_id, '$.task_id'),
-    job_id: expectId(root.job_id, '$.job_id'),
-    stage: expectOneOf(root.stage, '$.stage', STAGES),
-    attempt: expectInt(root.attempt, '$.attempt', 0, 1_000_000),
+    results: root.results.map((value, i) => parseTaskResult(value, `$.results[${i}]`)),
+  };
+}
+
+export function parseTaskResult(value: unknown, path = '$'): TaskResult {
+  const root = expectRecord(value, path);
+  if (root.v !== TASK_MESSAGE_VERSION)
+    throw new SchemaError(`${path}.v`, `unsupported message version ${String(root.v)}`);
+  const outcome = expectOneOf(root.outcome, `${path}.outcome`, TASK_OUTCOMES);
+  const error = optional(root.error, (v) => parseTaskError(v, `${path}.error`));
+  if (outcome === 'FAILED' && !error)
+    throw new SchemaError(`${path}.error`, 'a FAILED result needs an error');
+  return {
+    v: TASK_MESSAGE_VERSION,
+    queue_id: expectId(root.queue_id, `${path}.queue_id`),
+    task_id: expectId(root.task_id, `${path}.task_id`),
+    job_id: expectId(root.job_id, `${path}.job_id`),
+    stage: expectOneOf(root.stage, `${path}.stage`, STAGES),
+    attempt: expectInt(root.attempt, `${path}.attempt`, 0, 1_000_000),
     outcome,
-    started_at: expectString(root.started_at, '$.started_at', 40),
-    completed_at: expectString(root.completed_at, '$.completed_at', 40),
-    response_time_ms: expectInt(root.response_time_ms, '$.response_time_ms', 0, 2_147_483_647),
-    output: optional(root.output, (value) => expectRecord(value, '$.output')),
+    started_at: expectString(root.started_at, `${path}.started_at`, 40),
+    completed_at: expectString(root.completed_at, `${path}.completed_at`, 40),
+    response_time_ms: expectInt(root.response_time_ms, `${path}.response_time_ms`, 0, 2_147_483_647),
+    output: optional(root.output, (v) => expectRecord(v, `${path}.output`)),
     error,
-    worker: optional(root.worker, (value) => expectString(value, '$.worker', 200)),
+    worker: optional(root.worker, (v) => expectString(v, `${path}.worker`, 200)),
   };
 }
 
@@ -101,11 +128,9 @@ function parseTaskError(value: unknown, path: string): TaskError {
   return {
     class: expectOneOf(error.class, `${path}.class`, ['transient', 'permanent'] as const),
     message: expectString(error.message, `${path}.message`, 100_000),
-    retry_after_ms: optional(error.retry_after_ms, (v) => expectInt(v, `${path}.retry_after_ms`, 0, 86_400_000)),
+    retry_after_ms: optional(error.retry_after_ms, (v) =>
+      expectInt(v, `${path}.retry_after_ms`, 0, 86_400_000),
+    ),
     code: optional(error.code, (v) => expectString(v, `${path}.code`, 100)),
   };
-}
-
-export function isTaskResult(value: unknown): value is TaskResult {
-  return isRecord(value) && typeof value.queue_id === 'string' && typeof value.outcome === 'string';
 }

@@ -22,7 +22,10 @@ const utcMysql2 = {
 };
 
 /** All times are stored and read as UTC, whatever the server's or the process's zone. */
-export function dataSourceOptions(config: DatabaseConfig, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
+export function dataSourceOptions(
+  config: DatabaseConfig,
+  overrides: Partial<DataSourceOptions> = {},
+): DataSourceOptions {
   return {
     type: 'mysql',
     host: config.host,
@@ -43,6 +46,9 @@ export function dataSourceOptions(config: DatabaseConfig, overrides: Partial<Dat
   } as DataSourceOptions;
 }
 
-export function createDataSource(config: DatabaseConfig, overrides: Partial<DataSourceOptions> = {}): DataSource {
+export function createDataSource(
+  config: DatabaseConfig,
+  overrides: Partial<DataSourceOptions> = {},
+): DataSource {
   return new DataSource(dataSourceOptions(config, overrides));
 }

@@ -94,7 +94,9 @@ export class AmqpClient {
         clientProperties: { connection_name: this.options.name },
         timeout: 5000,
       });
-      connection.on('error', (error: Error) => this.logger.warn(`broker connection error: ${error.message}`, 'AmqpClient'));
+      connection.on('error', (error: Error) =>
+        this.logger.warn(`broker connection error: ${error.message}`, 'AmqpClient'),
+      );
       connection.on('close', () => this.handleLoss(connection));
       for (const hook of this.setups) await this.runHook(connection, hook);
       if (this.closing) {

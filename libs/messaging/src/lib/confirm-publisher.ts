@@ -54,7 +54,8 @@ export class ConfirmPublisher {
             message.routingKey,
             message.content,
             { persistent: true, contentType: 'application/json', ...message.options },
-            (error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
+            (error) =>
+              error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(),
           );
           // Past the socket's high-water mark amqplib still buffers; the confirms bound the batch.
           void writable;
@@ -74,7 +75,8 @@ export class ConfirmPublisher {
       // A channel-level error (not a lost connection) closes only this channel: open another.
       if (this.connection === connection) {
         setTimeout(() => {
-          if (this.connection === connection && !this.channel) void this.open(connection).catch(() => undefined);
+          if (this.connection === connection && !this.channel)
+            void this.open(connection).catch(() => undefined);
         }, 200).unref();
       }
     });

@@ -49,7 +49,10 @@ export class TieredConsumer {
 
   /** Deliveries buffered or running, by tier (for metrics and tests). */
   buffered(): Record<Tier, number> {
-    return Object.fromEntries(TIERS.map((tier) => [tier, this.buffers.get(tier)?.length ?? 0])) as Record<Tier, number>;
+    return Object.fromEntries(TIERS.map((tier) => [tier, this.buffers.get(tier)?.length ?? 0])) as Record<
+      Tier,
+      number
+    >;
   }
 
   running(): number {
@@ -102,7 +105,9 @@ export class TieredConsumer {
     if (this.stopping) return;
     for (const tier of TIERS) {
       const channel = await connection.createChannel();
-      channel.on('error', (error: Error) => this.logger.warn(`${tier} channel error: ${error.message}`, 'TieredConsumer'));
+      channel.on('error', (error: Error) =>
+        this.logger.warn(`${tier} channel error: ${error.message}`, 'TieredConsumer'),
+      );
       channel.on('close', () => this.closedChannels.add(channel));
       await channel.prefetch(this.options.prefetch);
       const { consumerTag } = await channel.consume(

@@ -15,7 +15,12 @@ export class LeaseSweeper {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly options: { leaseMs: number; onRecovered?: () => void; logger?: MessagingLogger; metrics?: TransportMetrics },
+    private readonly options: {
+      leaseMs: number;
+      onRecovered?: () => void;
+      logger?: MessagingLogger;
+      metrics?: TransportMetrics;
+    },
   ) {
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? noMetrics;

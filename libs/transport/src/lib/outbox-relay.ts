@@ -76,10 +76,14 @@ export class OutboxRelay {
         failures = 0;
       } catch (error) {
         failures += 1;
-        this.logger.warn(`relay round failed (entries stay WAITING): ${(error as Error).message}`, 'OutboxRelay');
+        this.logger.warn(
+          `relay round failed (entries stay WAITING): ${(error as Error).message}`,
+          'OutboxRelay',
+        );
       }
       if (published >= this.options.batchSize) continue; // more is due right now
-      const pause = failures > 0 ? Math.min(5000, this.options.intervalMs * 2 ** failures) : await this.idlePause();
+      const pause =
+        failures > 0 ? Math.min(5000, this.options.intervalMs * 2 ** failures) : await this.idlePause();
       await this.sleep(pause);
     }
   }

@@ -1,6 +1,21 @@
-import { deadQueueName, parseTaskResult, RESULTS_QUEUE, SchemaError, TaskResult } from '@crawlflow/contracts';
+import {
+  DEAD_REASON_HEADER,
+  deadQueueName,
+  EXCHANGES,
+  parseTaskResultBatch,
+  RESULTS_QUEUE,
+  SchemaError,
+  TASK_MESSAGE_VERSION,
+  TaskResult,
+} from '@crawlflow/contracts';
 import { AppliedResult, TaskLedger } from '@crawlflow/db';
-import { AmqpClient, ConfirmPublisher, declareResultsQueue, MessagingLogger, silentLogger } from '@crawlflow/messaging';
+import {
+  AmqpClient,
+  ConfirmPublisher,
+  declareResultsQueue,
+  MessagingLogger,
+  silentLogger,
+} from '@crawlflow/messaging';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
 import { deadLetter } from './dead-letter';
@@ -14,6 +29,8 @@ export type AppliedHook = (manager: EntityManager, applied: readonly AppliedResu
 export interface ResultProcessorOptions {
   prefetch: number;
   maxBatch: number;
+  /** Batches applied at once. */
+  concurrency: number;
   policy: ResultPolicy;
   onApplied?: AppliedHook;
   /** Called after the commit, e.g. to kick the relay for tasks the hook enqueued. */
@@ -34,8 +51,9 @@ interface Received {
  */
 export class ResultProcessor {
   private buffer: Received[] = [];
-  private processing = false;
+  private processing = 0;
   private stopping = false;
+  private scheduled = false;
   private channel: { channel: Channel; consumerTag: string } | undefined;
   private idleWaiters: Array<() => void> = [];
   private readonly logger: MessagingLogger;
@@ -63,7 +81,7 @@ export class ResultProcessor {
     this.stopping = true;
     const current = this.channel;
     if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
-    if (this.processing) {
+    if (this.processing > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.idleWaiters.push(() => {
@@ -78,7 +96,9 @@ export class ResultProcessor {
   private async consume(connection: ChannelModel): Promise<void> {
     if (this.stopping) return;
     const channel = await connection.createChannel();
-    channel.on('error', (error: Error) => this.logger.warn(`results channel error: ${error.message}`, 'ResultProcessor'));
+    channel.on('error', (error: Error) =>
+      this.logger.warn(`results channel error: ${error.message}`, 'ResultProcessor'),
+    );
     await declareResultsQueue(channel);
     await channel.prefetch(this.options.prefetch);
     const { consumerTag } = await channel.consume(RESULTS_QUEUE, (message) => {
@@ -89,18 +109,29 @@ export class ResultProcessor {
     this.channel = { channel, consumerTag };
   }
 
+  /**
+   * Up to `concurrency` batches at once: they touch disjoint entries (a delivery is in one batch
+   * only), and READ COMMITTED keeps InnoDB from taking gap locks between them.
+   */
   private pump(): void {
-    if (this.processing || this.buffer.length === 0) return;
-    this.processing = true;
+    if (this.scheduled || this.processing >= this.options.concurrency || this.buffer.length === 0) return;
+    this.scheduled = true;
     setImmediate(() => {
+      this.scheduled = false;
       const batch = this.buffer.splice(0, this.options.maxBatch);
+      if (batch.length === 0) return;
+      this.processing += 1;
       this.process(batch)
-        .catch((error: unknown) => this.logger.error(`result batch failed: ${(error as Error).message}`, 'ResultProcessor'))
+        .catch((error: unknown) =>
+          this.logger.error(`result batch failed: ${(error as Error).message}`, 'ResultProcessor'),
+        )
         .finally(() => {
-          this.processing = false;
-          if (this.buffer.length === 0) for (const waiter of this.idleWaiters.splice(0)) waiter();
+          this.processing -= 1;
+          if (this.processing === 0 && this.buffer.length === 0)
+            for (const waiter of this.idleWaiters.splice(0)) waiter();
           this.pump();
         });
+      this.pump();
     });
   }
 
@@ -109,28 +140,39 @@ export class ResultProcessor {
     const refused: Array<{ received: Received; reason: string }> = [];
     for (const received of batch) {
       try {
-        valid.push({ received, result: parseTaskResult(received.message.content) });
+        for (const result of parseTaskResultBatch(received.message.content).results)
+          valid.push({ received, result });
       } catch (error) {
         refused.push({ received, reason: error instanceof SchemaError ? error.message : String(error) });
       }
     }
 
     let applied: AppliedResult[] = [];
+    let strays: Array<{ result: TaskResult; reason: string }> = [];
     try {
-      let unknown: Array<{ received: Received; reason: string }> = [];
+      let unknown: Array<{ result: TaskResult; reason: string }> = [];
       applied = await withDeadlockRetry(() =>
         this.dataSource.transaction('READ COMMITTED', async (manager) => {
-          const states = await TaskLedger.lockStates(manager, [...new Set(valid.map((v) => v.result.queue_id))]);
+          const states = await TaskLedger.lockStates(manager, [
+            ...new Set(valid.map((v) => v.result.queue_id)),
+          ]);
           const seen = new Set<string>();
           const decided: AppliedResult[] = [];
           unknown = [];
-          for (const { received, result } of valid) {
+          for (const { result } of valid) {
             const state = states.get(result.queue_id);
             if (!state || state.taskId !== result.task_id) {
-              unknown.push({ received, reason: `unknown ledger entry ${result.queue_id} for task ${result.task_id}` });
+              unknown.push({
+                result,
+                reason: `unknown ledger entry ${result.queue_id} for task ${result.task_id}`,
+              });
               continue;
             }
-            if (seen.has(result.queue_id) || state.queueStatus === 'COMPLETED' || state.queueStatus === 'FAILED') {
+            if (
+              seen.has(result.queue_id) ||
+              state.queueStatus === 'COMPLETED' ||
+              state.queueStatus === 'FAILED'
+            ) {
               this.metrics.resultApplied(result.stage, 'duplicate', 1);
               continue; // a redelivery or a second worker's copy: the first result counted
             }
@@ -142,23 +184,35 @@ export class ResultProcessor {
           return decided;
         }),
       );
-      refused.push(...unknown);
+      strays = unknown;
     } catch (error) {
       // The database is unreachable or refused the batch: nothing was applied. Hand the messages
       // back after a pause rather than spinning on them.
-      this.logger.warn(`cannot apply results, returning them: ${(error as Error).message}`, 'ResultProcessor');
+      this.logger.warn(
+        `cannot apply results, returning them: ${(error as Error).message}`,
+        'ResultProcessor',
+      );
       await new Promise((resolve) => setTimeout(resolve, 1000));
       for (const received of batch) safe(() => received.channel.nack(received.message, false, true));
       return;
     }
 
-    if (refused.length > 0) {
+    if (refused.length > 0 || strays.length > 0) {
+      const dead = deadQueueName('results');
       try {
-        await this.publisher.publishAll(
-          refused.map(({ received, reason }) => deadLetter(received.message, deadQueueName('results'), reason)),
-        );
-        this.metrics.deadLettered(deadQueueName('results'), refused.length);
-        for (const { reason } of refused) this.logger.warn(`result dead-lettered: ${reason}`, 'ResultProcessor');
+        await this.publisher.publishAll([
+          ...refused.map(({ received, reason }) => deadLetter(received.message, dead, reason)),
+          // Results naming no ledger entry are cut out of their batch into a message of their own.
+          ...strays.map(({ result, reason }) => ({
+            exchange: EXCHANGES.dead,
+            routingKey: dead,
+            content: Buffer.from(JSON.stringify({ v: TASK_MESSAGE_VERSION, results: [result] })),
+            options: { headers: { [DEAD_REASON_HEADER]: reason }, contentType: 'application/json' },
+          })),
+        ]);
+        this.metrics.deadLettered(dead, refused.length + strays.length);
+        for (const { reason } of [...refused, ...strays])
+          this.logger.warn(`result dead-lettered: ${reason}`, 'ResultProcessor');
       } catch (error) {
         this.logger.warn(`cannot dead-letter results now: ${(error as Error).message}`, 'ResultProcessor');
         for (const { received } of refused) safe(() => received.channel.nack(received.message, false, true));
@@ -168,7 +222,11 @@ export class ResultProcessor {
     }
     for (const a of applied) {
       const action = a.decision.action;
-      this.metrics.resultApplied(a.result.stage, action === 'complete' ? 'completed' : action === 'fail' ? 'failed' : 'retried', 1);
+      this.metrics.resultApplied(
+        a.result.stage,
+        action === 'complete' ? 'completed' : action === 'fail' ? 'failed' : 'retried',
+        1,
+      );
     }
     for (const { message, channel } of batch) safe(() => channel.ack(message));
     this.options.afterCommit?.(applied);

@@ -1,6 +1,7 @@
 import {
   deadQueueName,
   EXCHANGES,
+  MAX_RESULTS_PER_MESSAGE,
   parseTaskMessage,
   RESULTS_ROUTING_KEY,
   SchemaError,
@@ -17,7 +18,6 @@ import {
   declareStageQueues,
   Delivery,
   MessagingLogger,
-  OutgoingMessage,
   silentLogger,
   TieredConsumer,
 } from '@crawlflow/messaging';
@@ -56,7 +56,7 @@ export class TaskWorker {
   readonly consumer: TieredConsumer;
   private readonly publisher: ConfirmPublisher;
   private readonly statuses: Coalescer<string, string | undefined>;
-  private readonly results: Coalescer<OutgoingMessage, undefined>;
+  private readonly results: Coalescer<TaskResult, undefined>;
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
 
@@ -82,10 +82,17 @@ export class TaskWorker {
       const found = await TaskLedger.statuses(this.dataSource, [...new Set(ids)]);
       return ids.map((id) => found.get(id));
     }, 500);
-    this.results = new Coalescer(async (messages) => {
-      await this.publisher.publishAll(messages);
-      return messages.map(() => undefined);
-    }, 500);
+    // All results that finished while the previous batch was being confirmed go out as one message.
+    this.results = new Coalescer(async (results) => {
+      await this.publisher.publishAll([
+        {
+          exchange: EXCHANGES.tasks,
+          routingKey: RESULTS_ROUTING_KEY,
+          content: Buffer.from(JSON.stringify({ v: TASK_MESSAGE_VERSION, results })),
+        },
+      ]);
+      return results.map(() => undefined);
+    }, MAX_RESULTS_PER_MESSAGE);
   }
 
   async start(): Promise<void> {
@@ -126,13 +133,12 @@ export class TaskWorker {
     } catch (error) {
       result = this.result(task, started, 'FAILED', undefined, error);
     }
-    this.metrics.taskHandled(task.stage, result.outcome === 'SUCCESS' ? 'success' : 'failed', (Date.now() - started) / 1000);
-    await this.results.submit({
-      exchange: EXCHANGES.tasks,
-      routingKey: RESULTS_ROUTING_KEY,
-      content: Buffer.from(JSON.stringify(result)),
-      options: { messageId: `${task.queue_id}:${task.attempt}:result` },
-    });
+    this.metrics.taskHandled(
+      task.stage,
+      result.outcome === 'SUCCESS' ? 'success' : 'failed',
+      (Date.now() - started) / 1000,
+    );
+    await this.results.submit(result);
     this.consumer.ack(delivery);
   }
 
@@ -163,7 +169,7 @@ export class TaskWorker {
 
   private async refuse(delivery: Delivery, reason: string): Promise<void> {
     const queue = deadQueueName(this.options.stage);
-    await this.results.submit(deadLetter(delivery.message, queue, reason));
+    await this.publisher.publishAll([deadLetter(delivery.message, queue, reason)]);
     this.metrics.deadLettered(queue, 1);
     this.logger.warn(`task message dead-lettered: ${reason}`, 'TaskWorker');
     this.consumer.ack(delivery);

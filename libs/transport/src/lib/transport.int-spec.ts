@@ -1,5 +1,11 @@
 import { connect, type ChannelModel } from 'amqplib';
-import { DEAD_REASON_HEADER, deadQueueName, EXCHANGES, taskQueueName, taskRoutingKey } from '@crawlflow/contracts';
+import {
+  DEAD_REASON_HEADER,
+  deadQueueName,
+  EXCHANGES,
+  taskQueueName,
+  taskRoutingKey,
+} from '@crawlflow/contracts';
 import {
   createTestDatabase,
   createTestVhost,
@@ -38,13 +44,17 @@ describe('task transport (ledger + RabbitMQ)', () => {
     await vhost?.delete();
   });
 
-  async function orchestrator(options: Parameters<typeof startOrchestratorSide>[2] = {}): Promise<OrchestratorSide> {
+  async function orchestrator(
+    options: Parameters<typeof startOrchestratorSide>[2] = {},
+  ): Promise<OrchestratorSide> {
     const side = await startOrchestratorSide(db.dataSource, vhost.url, options);
     running.push(side);
     return side;
   }
 
-  async function worker(...args: Parameters<typeof startWorkerSide> extends [unknown, unknown, ...infer R] ? R : never): Promise<WorkerSide> {
+  async function worker(
+    ...args: Parameters<typeof startWorkerSide> extends [unknown, unknown, ...infer R] ? R : never
+  ): Promise<WorkerSide> {
     const side = await startWorkerSide(db.dataSource, vhost.url, ...args);
     running.push(side);
     return side;
@@ -58,7 +68,11 @@ describe('task transport (ledger + RabbitMQ)', () => {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
-  async function rawChannel(): Promise<{ connection: ChannelModel; close(): Promise<void> } & { channel: Awaited<ReturnType<ChannelModel['createChannel']>> }> {
+  async function rawChannel(): Promise<
+    { connection: ChannelModel; close(): Promise<void> } & {
+      channel: Awaited<ReturnType<ChannelModel['createChannel']>>;
+    }
+  > {
     const connection = await connect(vhost.url);
     const channel = await connection.createChannel();
     return { connection, channel, close: () => connection.close() };
@@ -72,11 +86,17 @@ describe('task transport (ledger + RabbitMQ)', () => {
       return { output: { ok: true } };
     };
     const side = await orchestrator();
-    for (let i = 0; i < 3; i += 1) await worker('fetch', handler, { name: `worker-${i}`, prefetch: 200, concurrency: 100 });
+    for (let i = 0; i < 3; i += 1)
+      await worker('fetch', handler, { name: `worker-${i}`, prefetch: 200, concurrency: 100 });
 
     const started = Date.now();
-    for (let first = 1; first <= 10_000; first += 2000) await side.enqueue(taskBatch(jobId, 2000, { firstSequence: first }));
-    await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 10_000, { timeoutMs: 100_000, intervalMs: 250, what: '10,000 COMPLETED entries' });
+    for (let first = 1; first <= 10_000; first += 2000)
+      await side.enqueue(taskBatch(jobId, 2000, { firstSequence: first }));
+    await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 10_000, {
+      timeoutMs: 100_000,
+      intervalMs: 250,
+      what: '10,000 COMPLETED entries',
+    });
     const seconds = (Date.now() - started) / 1000;
 
     const counts = await ledgerCounts(jobId);
@@ -84,7 +104,10 @@ describe('task transport (ledger + RabbitMQ)', () => {
       'SELECT status, COUNT(*) AS n FROM crawling_tasks WHERE job_id = ? GROUP BY status',
       [jobId],
     );
-    console.log(`10,000 tasks in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} tasks/s); ledger`, counts);
+    console.log(
+      `10,000 tasks in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} tasks/s); ledger`,
+      counts,
+    );
     expect(counts).toEqual({ COMPLETED: 10_000 });
     expect(Object.fromEntries(tasks.map((t) => [t.status, Number(t.n)]))).toEqual({ SUCCESS: 10_000 });
     expect(handled.size).toBe(10_000);
@@ -107,18 +130,33 @@ describe('task transport (ledger + RabbitMQ)', () => {
     const raw = await rawChannel();
     try {
       const publish = (body: string) =>
-        raw.channel.publish(EXCHANGES.tasks, taskRoutingKey('fetch', 'normal'), Buffer.from(body), { persistent: true });
+        raw.channel.publish(EXCHANGES.tasks, taskRoutingKey('fetch', 'normal'), Buffer.from(body), {
+          persistent: true,
+        });
       publish('this is not json');
       publish(JSON.stringify({ v: 1, queue_id: '1' }));
-      publish(JSON.stringify({ v: 1, queue_id: '999999999', task_id: '999999999', job_id: jobId, stage: 'fetch', attempt: 1, payload: {} }));
+      publish(
+        JSON.stringify({
+          v: 1,
+          queue_id: '999999999',
+          task_id: '999999999',
+          job_id: jobId,
+          stage: 'fetch',
+          attempt: 1,
+          payload: {},
+        }),
+      );
 
       const dead = deadQueueName('fetch');
       const reasons: string[] = [];
-      await waitFor(async () => {
-        const message = await raw.channel.get(dead, { noAck: true });
-        if (message) reasons.push(String(message.properties.headers?.[DEAD_REASON_HEADER]));
-        return reasons.length === 3;
-      }, { timeoutMs: 15_000, what: 'three dead letters' });
+      await waitFor(
+        async () => {
+          const message = await raw.channel.get(dead, { noAck: true });
+          if (message) reasons.push(String(message.properties.headers?.[DEAD_REASON_HEADER]));
+          return reasons.length === 3;
+        },
+        { timeoutMs: 15_000, what: 'three dead letters' },
+      );
       expect(reasons[0]).toMatch(/not JSON/);
       expect(reasons[1]).toMatch(/\$\.task_id/);
       expect(reasons[2]).toMatch(/unknown ledger entry 999999999/);
@@ -129,14 +167,18 @@ describe('task transport (ledger + RabbitMQ)', () => {
     // The consumer is still there: a real task goes through.
     const side = running[0] as OrchestratorSide;
     await side.enqueue(taskBatch(jobId, 1));
-    await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 1, { what: 'the task after the poison' });
+    await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 1, {
+      what: 'the task after the poison',
+    });
   });
 
   it('delivers a retry scheduled 2 s ahead no earlier than due and within 1 s after', async () => {
     const jobId = await insertJob(db.dataSource, workflowId);
     await orchestrator({
       policy: (result) =>
-        result.outcome === 'SUCCESS' ? { action: 'complete' } : { action: 'retry', delayMs: 2000, reason: 'again' },
+        result.outcome === 'SUCCESS'
+          ? { action: 'complete' }
+          : { action: 'retry', delayMs: 2000, reason: 'again' },
     });
     const deliveries: number[] = [];
     await worker('fetch', async () => {
@@ -147,17 +189,24 @@ describe('task transport (ledger + RabbitMQ)', () => {
     const side = running[0] as OrchestratorSide;
     await side.enqueue(taskBatch(jobId, 1));
 
-    const due = await waitFor(async () => {
-      const rows: Array<{ status: string; due: string | null }> = await db.dataSource.query(
-        "SELECT status, CAST(UNIX_TIMESTAMP(scheduled_for) * 1000 AS UNSIGNED) AS due FROM crawling_queues WHERE job_id = ? AND status = 'WAITING' AND attempt_count = 1",
-        [jobId],
-      );
-      return rows[0] ? Number(rows[0].due) : undefined;
-    }, { what: 'the retry to be scheduled', intervalMs: 20 });
+    const due = await waitFor(
+      async () => {
+        const rows: Array<{ status: string; due: string | null }> = await db.dataSource.query(
+          "SELECT status, CAST(UNIX_TIMESTAMP(scheduled_for) * 1000 AS UNSIGNED) AS due FROM crawling_queues WHERE job_id = ? AND status = 'WAITING' AND attempt_count = 1",
+          [jobId],
+        );
+        return rows[0] ? Number(rows[0].due) : undefined;
+      },
+      { what: 'the retry to be scheduled', intervalMs: 20 },
+    );
     await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 1, { what: 'the retried task' });
 
-    const [tasks] = (await db.dataSource.query('SELECT retry_count FROM crawling_tasks WHERE job_id = ?', [jobId])) as Array<{ retry_count: number }>;
-    const [entry] = (await db.dataSource.query('SELECT attempt_count FROM crawling_queues WHERE job_id = ?', [jobId])) as Array<{ attempt_count: number }>;
+    const [tasks] = (await db.dataSource.query('SELECT retry_count FROM crawling_tasks WHERE job_id = ?', [
+      jobId,
+    ])) as Array<{ retry_count: number }>;
+    const [entry] = (await db.dataSource.query('SELECT attempt_count FROM crawling_queues WHERE job_id = ?', [
+      jobId,
+    ])) as Array<{ attempt_count: number }>;
     const lateness = deliveries[1] - due;
     console.log(`retry due at +2000 ms delivered ${lateness} ms after due`);
     expect(deliveries).toHaveLength(2);
@@ -190,7 +239,9 @@ describe('task transport (ledger + RabbitMQ)', () => {
     await side.enqueue(taskBatch(highJob, 1, { priority: 9 }));
     await waitFor(() => starts.includes(highJob), { what: 'the high task to start' });
     const lowBetween = starts.indexOf(highJob) - highSubmittedAt;
-    console.log(`low tasks started between the high task's submission and its start: ${lowBetween} (concurrency ${concurrency})`);
+    console.log(
+      `low tasks started between the high task's submission and its start: ${lowBetween} (concurrency ${concurrency})`,
+    );
     expect(lowBetween).toBeLessThanOrEqual(concurrency * 3);
     const lowDone = starts.filter((job) => job === lowJob).length;
     expect(lowDone).toBeLessThan(2000);
@@ -210,7 +261,9 @@ describe('task transport (ledger + RabbitMQ)', () => {
     expect(await ledgerCounts(jobId)).toEqual({ WAITING: 300 });
     await worker('fetch', async () => ({}));
     side.relay.start();
-    await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 300, { what: '300 entries published and done' });
+    await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 300, {
+      what: '300 entries published and done',
+    });
   });
 
   it('dispatches again an entry whose message was lost, once its lease ends', async () => {
@@ -225,10 +278,13 @@ describe('task transport (ledger + RabbitMQ)', () => {
       await raw.close();
     }
     await worker('fetch', async () => ({}));
-    await waitFor(async () => {
-      await side.sweeper.sweep();
-      return (await ledgerCounts(jobId)).COMPLETED === 20;
-    }, { timeoutMs: 20_000, intervalMs: 300, what: 'lost entries recovered' });
+    await waitFor(
+      async () => {
+        await side.sweeper.sweep();
+        return (await ledgerCounts(jobId)).COMPLETED === 20;
+      },
+      { timeoutMs: 20_000, intervalMs: 300, what: 'lost entries recovered' },
+    );
     const rows: Array<{ attempts: string }> = await db.dataSource.query(
       'SELECT MIN(attempt_count) AS attempts FROM crawling_queues WHERE job_id = ?',
       [jobId],
@@ -242,7 +298,10 @@ describe('task transport (ledger + RabbitMQ)', () => {
     await orchestrator({ batchSize: 50 });
     await worker('fetch', async () => ({}), { concurrency: 50, prefetch: 100 });
     await first.enqueue(taskBatch(jobId, 2000));
-    await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 2000, { timeoutMs: 60_000, what: '2,000 done' });
+    await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 2000, {
+      timeoutMs: 60_000,
+      what: '2,000 done',
+    });
     const rows: Array<{ n: string }> = await db.dataSource.query(
       'SELECT COUNT(*) AS n FROM crawling_queues WHERE job_id = ? AND attempt_count <> 1',
       [jobId],

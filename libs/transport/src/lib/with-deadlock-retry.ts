@@ -6,7 +6,8 @@ export async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 5)
     try {
       return await work();
     } catch (error) {
-      const code = (error as { code?: string; driverError?: { code?: string } }).code ??
+      const code =
+        (error as { code?: string; driverError?: { code?: string } }).code ??
         (error as { driverError?: { code?: string } }).driverError?.code;
       if (!code || !RETRYABLE.has(code) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));

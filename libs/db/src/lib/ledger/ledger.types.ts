@@ -23,7 +23,6 @@ export interface NewTask {
 
 export interface EnqueuedTask {
   taskId: string;
-  queueId: string;
   sequenceNumber: number;
 }
 

@@ -1,10 +1,4 @@
-import {
-  parseJson,
-  queueTypeForTier,
-  Stage,
-  tierForPriority,
-  type QueueType,
-} from '@crawlflow/contracts';
+import { parseJson, queueTypeForTier, Stage, tierForPriority, type QueueType } from '@crawlflow/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   AppliedResult,
@@ -14,7 +8,7 @@ import {
   NewTask,
   ResultDecision,
 } from './ledger.types';
-import { derivedTable, toSqlTimestamp } from './sql-values';
+import { jsonRows, toSqlTimestamp } from './sql-values';
 
 type Db = DataSource | EntityManager;
 
@@ -72,7 +66,7 @@ export class TaskLedger {
       return { task, taskId };
     });
 
-    const result: { insertId: number } = await manager.query(
+    await manager.query(
       `INSERT INTO crawling_queues
          (queue_type, stage, job_id, task_id, priority, status, scheduled_for, attempt_count, payload)
        VALUES ${withIds.map(() => "(?, ?, ?, ?, ?, 'WAITING', NOW(3) + INTERVAL ? MICROSECOND, 0, ?)").join(', ')}`,
@@ -86,16 +80,7 @@ export class TaskLedger {
         JSON.stringify(task.payload),
       ]),
     );
-    const queueRows: Array<{ id: string; task_id: string }> = await manager.query(
-      "SELECT id, task_id FROM crawling_queues WHERE task_id IN (?) AND status = 'WAITING' AND id >= ?",
-      [withIds.map((w) => w.taskId), result.insertId],
-    );
-    const queueByTask = new Map(queueRows.map((row) => [String(row.task_id), String(row.id)]));
-    return withIds.map(({ task, taskId }) => ({
-      taskId,
-      queueId: queueByTask.get(taskId) ?? '',
-      sequenceNumber: task.sequenceNumber,
-    }));
+    return withIds.map(({ task, taskId }) => ({ taskId, sequenceNumber: task.sequenceNumber }));
   }
 
   /**
@@ -131,7 +116,11 @@ export class TaskLedger {
     }));
   }
 
-  /** After the broker confirmed: the entries are in flight until their lease ends. */
+  /**
+   * After the broker confirmed: the entries are in flight until their lease ends. The task rows are
+   * left alone (a PENDING task whose entry is PROCESSING is running): one row write per dispatch
+   * instead of two keeps the relay cheap.
+   */
   static async markDispatched(
     manager: EntityManager,
     entries: readonly ClaimedEntry[],
@@ -144,11 +133,6 @@ export class TaskLedger {
               lease_until = NOW(3) + INTERVAL ? MICROSECOND, updated_at = NOW(3)
         WHERE id IN (?) AND status = 'WAITING'`,
       [leaseMs * 1000, entries.map((e) => e.id)],
-    );
-    await manager.query(
-      `UPDATE crawling_tasks SET status = 'RUNNING', updated_at = NOW(3)
-        WHERE id IN (?) AND status IN ('PENDING', 'RETRYING')`,
-      [entries.map((e) => e.taskId)],
     );
   }
 
@@ -206,42 +190,47 @@ export class TaskLedger {
    */
   static async applyResults(manager: EntityManager, applied: readonly AppliedResult[]): Promise<void> {
     if (applied.length === 0) return;
-    const finished = applied.filter((a) => a.decision.action !== 'retry');
-    const retried = applied.filter(
-      (a): a is AppliedResult & { decision: Extract<ResultDecision, { action: 'retry' }> } =>
-        a.decision.action === 'retry',
-    );
+    const completed = applied.filter((a) => a.decision.action === 'complete').map((a) => a.state.queueId);
+    const other = applied.filter((a) => a.decision.action !== 'complete');
 
-    if (finished.length > 0) {
-      const table = derivedTable(
-        ['id', 'status', 'err'],
-        finished.map((a) => [
+    if (completed.length > 0) {
+      await manager.query(
+        `UPDATE crawling_queues SET status = 'COMPLETED', lease_until = NULL, updated_at = NOW(3)
+          WHERE id IN (?)`,
+        [completed],
+      );
+    }
+    if (other.length > 0) {
+      // Failures and retries carry their own reason and delay: rare, so one statement for both.
+      const rows = jsonRows(
+        ['id BIGINT', 'status VARCHAR(16)', 'delay_us BIGINT', 'err LONGTEXT'],
+        other.map((a) => [
           a.state.queueId,
-          a.decision.action === 'complete' ? 'COMPLETED' : 'FAILED',
-          a.decision.action === 'fail' ? clip(a.decision.reason) : null,
+          a.decision.action === 'retry' ? 'WAITING' : 'FAILED',
+          a.decision.action === 'retry' ? Math.round(a.decision.delayMs * 1000) : 0,
+          a.decision.action === 'complete' ? null : clip(a.decision.reason),
         ]),
       );
       await manager.query(
-        `UPDATE crawling_queues q JOIN (${table.sql}) v ON q.id = v.id
-            SET q.status = v.status, q.last_error = v.err, q.lease_until = NULL, q.updated_at = NOW(3)`,
-        table.params,
-      );
-    }
-    if (retried.length > 0) {
-      const table = derivedTable(
-        ['id', 'delay_us', 'err'],
-        retried.map((a) => [a.state.queueId, Math.round(a.decision.delayMs * 1000), clip(a.decision.reason)]),
-      );
-      await manager.query(
-        `UPDATE crawling_queues q JOIN (${table.sql}) v ON q.id = v.id
-            SET q.status = 'WAITING', q.scheduled_for = NOW(3) + INTERVAL v.delay_us MICROSECOND,
-                q.last_error = v.err, q.lease_until = NULL, q.dispatched_at = NULL, q.updated_at = NOW(3)`,
-        table.params,
+        `UPDATE crawling_queues q JOIN ${rows.sql} v ON q.id = v.id
+            SET q.status = v.status, q.last_error = v.err, q.lease_until = NULL, q.updated_at = NOW(3),
+                q.scheduled_for = IF(v.status = 'WAITING', NOW(3) + INTERVAL v.delay_us MICROSECOND, q.scheduled_for),
+                q.dispatched_at = IF(v.status = 'WAITING', NULL, q.dispatched_at)`,
+        [rows.param],
       );
     }
 
-    const tasks = derivedTable(
-      ['id', 'status', 'started', 'completed', 'rt', 'output', 'err', 'retry_inc'],
+    const tasks = jsonRows(
+      [
+        'id BIGINT',
+        'status VARCHAR(16)',
+        'started DATETIME(3)',
+        'completed DATETIME(3)',
+        'rt INT',
+        'output LONGTEXT',
+        'err LONGTEXT',
+        'retry_inc INT',
+      ],
       applied.map((a) => [
         a.state.taskId,
         taskStatus(a.decision),
@@ -254,11 +243,11 @@ export class TaskLedger {
       ]),
     );
     await manager.query(
-      `UPDATE crawling_tasks t JOIN (${tasks.sql}) v ON t.id = v.id
+      `UPDATE crawling_tasks t JOIN ${tasks.sql} v ON t.id = v.id
           SET t.status = v.status, t.started_at = v.started, t.completed_at = v.completed,
               t.response_time_ms = v.rt, t.output_data = COALESCE(v.output, t.output_data),
               t.error_message = v.err, t.retry_count = t.retry_count + v.retry_inc, t.updated_at = NOW(3)`,
-      tasks.params,
+      [tasks.param],
     );
   }
 

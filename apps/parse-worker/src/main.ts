@@ -1,0 +1,6 @@
+import { loadConfigOrExit } from '@crawlflow/config';
+import { bootstrap } from '@crawlflow/observability';
+import { AppModule } from './app.module';
+
+const config = loadConfigOrExit('parse-worker');
+void bootstrap(AppModule.forRoot(config), config);

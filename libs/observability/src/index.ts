@@ -1,0 +1,5 @@
+export * from './lib/bootstrap/bootstrap';
+export * from './lib/health/readiness';
+export * from './lib/logging/json-logger';
+export * from './lib/metrics/metrics.service';
+export * from './lib/observability.module';

@@ -1,0 +1,23 @@
+import type { AmqpClient } from '@crawlflow/messaging';
+import type { DataSource } from 'typeorm';
+import { ReadinessCheck } from './readiness';
+
+/** `SELECT 1` through the app's own pool: it proves both the server and a free connection. */
+export function databaseCheck(dataSource: DataSource): ReadinessCheck {
+  return {
+    name: 'database',
+    run: async () => {
+      if (!dataSource.isInitialized) throw new Error('the data source is not initialised');
+      await dataSource.query('SELECT 1');
+    },
+  };
+}
+
+export function brokerCheck(client: AmqpClient): ReadinessCheck {
+  return {
+    name: 'broker',
+    run: async () => {
+      if (!client.isConnected()) throw new Error('not connected to the broker (reconnecting)');
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
+
+jest.setTimeout(120_000);
+
+/** The module-boundary lint really constrains: each case is linted as if it lived at `filePath`. */
+describe('module boundaries', () => {
+  beforeAll(() => {
+    // The rule reads Nx's cached project graph; without one it would skip silently.
+    execFileSync('npx', ['nx', 'show', 'projects'], {
+      cwd: ROOT,
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
+  });
+
+  /** Runs the real `eslint` binary on `code` as if it were the file at `filePath`. */
+  async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
+    const run = spawnSync(
+      'npx',
+      ['eslint', '--format', 'json', '--stdin', '--stdin-filename', resolve(ROOT, filePath)],
+      {
+        cwd: ROOT,
+        input: code,
+        encoding: 'utf8',
+        env: { ...process.env, NX_DAEMON: 'false' },
+      },
+    );
+    const [result] = JSON.parse(run.stdout) as Array<{
+      messages: Array<{ ruleId: string; message: string }>;
+    }>;
+    return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+  }
+
+  it('refuses an app importing another app', async () => {
+    const errors = await boundaryErrors(
+      'apps/scheduler/src/bad.ts',
+      "import { AppModule } from '../../orchestrator/src/app.module';\nexport const x = AppModule;\n",
+    );
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a lib importing an app', async () => {
+    const errors = await boundaryErrors(
+      'libs/db/src/bad.ts',
+      "import { AppModule } from '../../../apps/orchestrator/src/app.module';\nexport const x = AppModule;\n",
+    );
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('refuses the test-support lib outside specs, and allows it in one', async () => {
+    const code = "import { waitFor } from '@crawlflow/testing';\nexport const x = waitFor;\n";
+    expect(await boundaryErrors('libs/transport/src/lib/bad.ts', code)).toEqual([
+      expect.stringMatching(/type:lib.*can only depend on libs tagged/),
+    ]);
+    expect(await boundaryErrors('libs/transport/src/lib/fine.int-spec.ts', code)).toEqual([]);
+  });
+
+  it('refuses the contracts lib depending on another lib of ours', async () => {
+    const errors = await boundaryErrors(
+      'libs/contracts/src/lib/bad.ts',
+      "import { loadConfig } from '@crawlflow/config';\nexport const x = loadConfig;\n",
+    );
+    expect(errors).toEqual([expect.stringMatching(/type:contracts/)]);
+  });
+
+  it('allows an app importing libs', async () => {
+    const errors = await boundaryErrors(
+      'apps/orchestrator/src/fine.ts',
+      "import { loadConfig } from '@crawlflow/config';\nexport const x = loadConfig;\n",
+    );
+    expect(errors).toEqual([]);
+  });
+});

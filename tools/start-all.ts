@@ -1,0 +1,167 @@
+/**
+ * `npm start`: migrates once, then runs the five apps as separate processes with one merged log
+ * stream. Ctrl-C (or SIGTERM) stops them all gracefully; an app that dies on its own stops the rest.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { APP_NAMES, AppName, ConfigError, DEFAULT_PORTS, processEnv } from '@crawlflow/config';
+
+const RUNNER = 'start-all';
+const KILL_AFTER_MS = 15_000;
+/** dist/tools/start-all.js → dist/ */
+const DIST = join(__dirname, '..');
+const COLOURS = [36, 33, 35, 32, 34, 31, 90];
+
+const names = ['migrator', ...APP_NAMES, RUNNER];
+const width = Math.max(...names.map((name) => name.length)) + 2;
+const colourful = Boolean(process.stdout.isTTY);
+process.stdout.on('error', () => undefined); // a closed pipe (`| head`) must not crash the runner
+
+function prefix(name: string): string {
+  const label = `[${name}]`.padEnd(width);
+  if (!colourful) return label;
+  const colour = COLOURS[names.indexOf(name) % COLOURS.length];
+  return `\x1b[${colour}m${label}\x1b[0m`;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${prefix(RUNNER)} ${line}\n`);
+}
+
+function pipeLines(name: string, stream: Readable | null): void {
+  if (!stream) return;
+  const label = prefix(name);
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+    process.stdout.write(`${label} ${line}\n`);
+  });
+}
+
+/** The orchestrator's port (PORT, default 3000); the other apps take the next four, in APP_NAMES order. */
+function basePort(env: Readonly<Record<string, string | undefined>>): number {
+  const value = env.PORT?.trim();
+  const fallback = DEFAULT_PORTS.orchestrator;
+  if (!value) return fallback;
+  const highest = 65535 - (APP_NAMES.length - 1);
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > highest) {
+    throw new ConfigError(
+      'PORT',
+      `expected a whole number 1..${highest} (the apps use PORT..PORT+${APP_NAMES.length - 1}), got "${value}"`,
+    );
+  }
+  return port;
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface Proc {
+  child: ChildProcess;
+  /** Settles once the process has exited and its output has been read to the end. */
+  done: Promise<Exit>;
+}
+
+function run(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
+  const child = spawn(process.execPath, [join(DIST, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  pipeLines(name, child.stdout);
+  pipeLines(name, child.stderr);
+  const done = new Promise<Exit>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => {
+      say(`cannot run ${name}: ${error.message}`);
+      resolve({ code: 1, signal: null });
+    });
+  });
+  return { child, done };
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function outcome({ code, signal }: Exit): string {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
+}
+
+async function main(): Promise<void> {
+  const env = processEnv();
+  let base: number;
+  try {
+    base = basePort(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${RUNNER}: invalid configuration: ${error.message}\n`);
+    process.exit(78);
+  }
+
+  let stopRequested: NodeJS.Signals | undefined;
+  let migrator: Proc | undefined; // while it runs
+  const apps = new Map<AppName, Proc>();
+  let stopping: Promise<never> | undefined;
+
+  const stopAll = (exitCode: number): Promise<never> => {
+    stopping ??= (async () => {
+      const running = [...apps.entries()].filter(([, proc]) => isRunning(proc.child));
+      for (const [, { child }] of running) child.kill('SIGTERM');
+      const killer = setTimeout(() => {
+        for (const [name, { child }] of running) {
+          if (isRunning(child)) {
+            say(`${name} did not stop within ${KILL_AFTER_MS / 1000} s; killing it`);
+            child.kill('SIGKILL');
+          }
+        }
+      }, KILL_AFTER_MS);
+      const results = await Promise.all(
+        running.map(async ([name, proc]) => [name, await proc.done] as const),
+      );
+      clearTimeout(killer);
+      for (const [name, result] of results) {
+        if (result.code !== 0) say(`${name} stopped with ${outcome(result)}`);
+      }
+      say(exitCode === 0 ? 'all apps stopped' : 'all apps stopped after a failure');
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) return;
+    stopRequested = signal;
+    say(`received ${signal}; stopping all apps`);
+    if (migrator) migrator.child.kill('SIGTERM');
+    else void stopAll(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  say('running migrations');
+  migrator = run('migrator', 'apps/migrator/src/main.js', env);
+  const migration = await migrator.done;
+  migrator = undefined;
+  if (stopRequested) {
+    say('stopped during migrations');
+    process.exit(0);
+  }
+  if (migration.code !== 0) {
+    say(`migrations failed (${outcome(migration)}); not starting the apps`);
+    process.exit(migration.code || 1);
+  }
+
+  for (const app of APP_NAMES) {
+    const port = base + (DEFAULT_PORTS[app] - DEFAULT_PORTS.orchestrator);
+    const proc = run(app, `apps/${app}/src/main.js`, { ...env, PORT: String(port) });
+    apps.set(app, proc);
+    say(`started ${app} (pid ${proc.child.pid}) on port ${port}`);
+    void proc.done.then((result) => {
+      if (stopping) return;
+      say(`${app} exited unexpectedly (${outcome(result)}); stopping the others`);
+      void stopAll(1);
+    });
+  }
+}
+
+void main();

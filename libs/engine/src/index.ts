@@ -1,0 +1,2 @@
+export * from './lib/engine-errors';
+export * from './lib/jobs/job-factory';

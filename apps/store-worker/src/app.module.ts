@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@crawlflow/config';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { ObservabilityModule } from '@crawlflow/observability';
+import { WorkerModule } from '@crawlflow/steps';
 
 @Module({})
 export class AppModule {
@@ -14,6 +15,7 @@ export class AppModule {
         DbModule.forRoot(config.database),
         MessagingModule.forRoot({ url: config.amqpUrl, name: config.app }),
         ObservabilityModule.forRoot(config),
+        WorkerModule.forStage('store'),
       ],
     };
   }

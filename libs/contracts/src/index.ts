@@ -1,4 +1,6 @@
 export * from './lib/placeholders';
+export * from './lib/step-payloads';
+export * from './lib/task-errors';
 export * from './lib/task-messages';
 export * from './lib/topology';
 export * from './lib/validation';

@@ -8,3 +8,4 @@ export * from './broker-control';
 export * from './fixture-process';
 export * from './process';
 export * from './tcp-proxy';
+export * from './engine-harness';

@@ -56,6 +56,17 @@ export interface TransportConfig {
   prefetch: number;
 }
 
+export interface SchedulerConfig {
+  /** How often each replica looks for due schedules. */
+  tickMs: number;
+  /** Schedules claimed per transaction (a tick repeats while a batch comes back full). */
+  batchSize: number;
+  /** RUN_ONCE schedules without their own window catch up on runs missed at most this long ago. */
+  catchUpWindowSeconds: number;
+  /** A due time later than this when the tick sees it counts as missed (Quartz's misfire threshold). */
+  misfireGraceMs: number;
+}
+
 export interface AppConfig {
   app: AppName;
   port: number;
@@ -66,6 +77,7 @@ export interface AppConfig {
   amqpUrl: string;
   fetch: FetchConfig;
   transport: TransportConfig;
+  scheduler: SchedulerConfig;
 }
 
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/crawlflow';
@@ -127,6 +139,12 @@ export function loadConfig(app: AppName, env: Env): AppConfig {
       relayIntervalMs: int(env, 'RELAY_INTERVAL_MS', 200, 10, 60_000),
       leaseMs: int(env, 'TASK_LEASE_MS', 300_000, 1000, 86_400_000),
       prefetch: int(env, 'WORKER_PREFETCH', 32, 1, 10_000),
+    },
+    scheduler: {
+      tickMs: int(env, 'SCHEDULER_TICK_MS', 1000, 50, 3_600_000),
+      batchSize: int(env, 'SCHEDULER_BATCH', 100, 1, 10_000),
+      catchUpWindowSeconds: int(env, 'SCHEDULER_CATCH_UP_WINDOW_SECONDS', 3600, 0, 31_536_000),
+      misfireGraceMs: int(env, 'SCHEDULER_MISFIRE_GRACE_MS', 5000, 0, 3_600_000),
     },
   };
 }

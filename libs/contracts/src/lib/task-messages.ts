@@ -56,6 +56,8 @@ export interface TaskResult {
   output?: Record<string, unknown>;
   error?: TaskError;
   worker?: string;
+  /** The task payload's `ctx`, echoed so the orchestrator can judge the result without a read. */
+  ctx?: Record<string, unknown>;
 }
 
 export function parseTaskMessage(body: Buffer | string): TaskMessage {
@@ -120,6 +122,7 @@ export function parseTaskResult(value: unknown, path = '$'): TaskResult {
     output: optional(root.output, (v) => expectRecord(v, `${path}.output`)),
     error,
     worker: optional(root.worker, (v) => expectString(v, `${path}.worker`, 200)),
+    ctx: optional(root.ctx, (v) => expectRecord(v, `${path}.ctx`)),
   };
 }
 

@@ -185,6 +185,13 @@ function checkOrder(steps: StepDefinition[]): void {
       );
     }
   });
+  steps.forEach((step, i) => {
+    if (step.type === 'STORE' && i !== steps.length - 1) {
+      throw new SchemaError(`$.steps[${i}].type`, 'STORE must be the last step');
+    }
+    if (step.type === 'STORE' && i === 0)
+      throw new SchemaError(`$.steps[${i}].type`, 'STORE needs records before it');
+  });
   const last = steps[steps.length - 1];
   if (last.type === 'FETCH' && steps.length > 1) {
     throw new SchemaError(

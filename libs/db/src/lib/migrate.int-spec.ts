@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DatabaseConfig, loadDatabaseConfig } from '@crawlflow/config';
 import { createConnection } from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, revertAllMigrations, runMigrations } from './migrate';
+import { MIGRATIONS } from './migrations';
 
 async function databaseExists(config: DatabaseConfig): Promise<boolean> {
   const connection = await createConnection({
@@ -37,15 +38,21 @@ describe('migrate', () => {
     expect(await databaseExists(config)).toBe(true);
   });
 
+  // Every migration, in the order TypeORM applies them (by the timestamp in the name).
+  const ALL = MIGRATIONS.map((migration) => migration.name).sort(
+    (a, b) => Number(a.match(/\d+$/)?.[0]) - Number(b.match(/\d+$/)?.[0]),
+  );
+
   it('runMigrations applies the pending migrations once, then nothing', async () => {
-    expect(await runMigrations(config)).toEqual(['InitialSchema1764374400000']);
+    expect(ALL[0]).toBe('InitialSchema1764374400000');
+    expect(await runMigrations(config)).toEqual(ALL);
     expect(await runMigrations(config)).toEqual([]);
   });
 
   it('revertAllMigrations undoes them, and runMigrations applies them again', async () => {
-    expect(await revertAllMigrations(config)).toEqual(['InitialSchema1764374400000']);
+    expect(await revertAllMigrations(config)).toEqual([...ALL].reverse());
     expect(await revertAllMigrations(config)).toEqual([]);
-    expect(await runMigrations(config)).toEqual(['InitialSchema1764374400000']);
+    expect(await runMigrations(config)).toEqual(ALL);
   });
 
   it('refuses a database name that is not a plain identifier', async () => {

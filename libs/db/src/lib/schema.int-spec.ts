@@ -1,6 +1,7 @@
 import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
 import { createDataSource } from './data-source';
 import { revertAllMigrationsOf } from './migrate';
+import { MIGRATIONS } from './migrations';
 
 /**
  * The expected schema, written down from the seed ERD (shared/seed/workflow-domain.ko.md) and the
@@ -136,7 +137,45 @@ const EXTRA_COLUMNS: Record<string, Record<string, string>> = {
     idempotency_key: 'varchar(200)',
     workflow_version: 'int',
   },
-  crawling_schedules: { timezone: 'varchar(64)' },
+  crawling_schedules: {
+    timezone: 'varchar(64)',
+    missed_run_policy: 'enum:SKIP,RUN_ONCE',
+    catch_up_window_seconds: 'int',
+    overlap_policy: 'enum:SKIP,QUEUE,ALLOW',
+    interval_seconds: 'int',
+    min_interval_seconds: 'int',
+    max_interval_seconds: 'int',
+    inc_rate: 'double',
+    dec_rate: 'double',
+  },
+  // Scheduler: the decision log and the DYNAMIC interval history (1764460800000-SchedulerPolicies).
+  schedule_decisions: {
+    id: 'bigint',
+    schedule_id: 'bigint',
+    due_at: 'timestamp',
+    decision: 'enum:FIRED,SKIPPED_OVERLAP,MISSED,MANUAL_FIRED',
+    job_id: 'bigint',
+    reason: 'varchar(500)',
+    created_at: 'timestamp',
+  },
+  schedule_interval_history: {
+    id: 'bigint',
+    schedule_id: 'bigint',
+    job_id: 'bigint',
+    job_status: 'varchar(20)',
+    changed_items: 'int',
+    old_interval_seconds: 'int',
+    new_interval_seconds: 'int',
+    created_at: 'timestamp',
+  },
+  // Versioned definitions: step rows per version, and every definition a workflow has had.
+  workflow_steps: { workflow_version: 'int' },
+  workflow_versions: {
+    workflow_id: 'bigint',
+    version: 'int',
+    workflow_definition: 'text',
+    created_at: 'timestamp',
+  },
   crawling_tasks: { step_order: 'int' },
   crawling_queues: {
     stage: 'enum:FETCH,PARSE,STORE',
@@ -189,7 +228,12 @@ const EXPECTED_INDEXES: Record<string, Record<string, string[]>> = {
     idx_queues_job_status: ['job_id', 'status'],
     idx_queues_lease: ['status', 'lease_until'],
   },
-  crawling_schedules: { idx_schedules_due: ['is_active', 'next_run_at'] },
+  crawling_schedules: {
+    idx_schedules_due: ['is_active', 'next_run_at'],
+    idx_schedules_claim: ['is_active', 'deleted_at', 'next_run_at', 'priority'],
+  },
+  schedule_decisions: { idx_schedule_decisions_schedule: ['schedule_id', 'id'] },
+  schedule_interval_history: { uq_interval_history_job: ['job_id'] },
   crawling_jobs: {
     idx_jobs_status: ['status'],
     idx_jobs_workflow_created: ['workflow_id', 'created_at'],
@@ -201,6 +245,8 @@ const EXPECTED_INDEXES: Record<string, Record<string, string[]>> = {
   parallel_execution_config: { PRIMARY: ['workflow_id'] },
   crawled_items: { uq_items_workflow_key: ['workflow_id', 'item_key'] },
   crawl_sources: { uq_sources_name: ['name'] },
+  workflow_steps: { uq_steps_workflow_version_order: ['workflow_id', 'workflow_version', 'step_order'] },
+  workflow_versions: { PRIMARY: ['workflow_id', 'version'] },
   target_types: { uq_target_types_code: ['code'] },
 };
 
@@ -210,6 +256,7 @@ const UNIQUE_INDEXES = [
   'uq_items_workflow_key',
   'uq_sources_name',
   'uq_target_types_code',
+  'uq_steps_workflow_version_order',
 ];
 
 /** `table.column → referenced table, ON DELETE` for every foreign key, so none appears by accident. */
@@ -234,6 +281,9 @@ const EXPECTED_FOREIGN_KEYS: Record<string, string> = {
   'target_workflow_mappings.workflow_id': 'crawling_workflows CASCADE',
   'parallel_execution_config.workflow_id': 'crawling_workflows CASCADE',
   'crawled_items.workflow_id': 'crawling_workflows CASCADE',
+  'schedule_decisions.schedule_id': 'crawling_schedules CASCADE',
+  'schedule_interval_history.schedule_id': 'crawling_schedules CASCADE',
+  'workflow_versions.workflow_id': 'crawling_workflows CASCADE',
 };
 
 const VIEW_COLUMNS = [
@@ -454,7 +504,7 @@ describe('the initial schema', () => {
 
   it('reverts completely, leaving only the migrations table', async () => {
     const reverted = await revertAllMigrationsOf(db.dataSource);
-    expect(reverted).toEqual(['InitialSchema1764374400000']);
+    expect(reverted).toEqual(MIGRATIONS.map((migration) => migration.name).reverse());
     const left = await db.dataSource.query<{ TABLE_NAME: string }[]>(
       'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
       [schema()],

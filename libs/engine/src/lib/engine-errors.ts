@@ -14,7 +14,8 @@ export class EngineError extends Error {
   }
 }
 
-export const invalid = (message: string, path?: string): EngineError => new EngineError(message, 'invalid', path);
+export const invalid = (message: string, path?: string): EngineError =>
+  new EngineError(message, 'invalid', path);
 export const notFound = (message: string): EngineError => new EngineError(message, 'not_found');
 export const conflict = (message: string): EngineError => new EngineError(message, 'conflict');
 export const unprocessable = (message: string): EngineError => new EngineError(message, 'unprocessable');

@@ -32,6 +32,8 @@ export interface ResultProcessorOptions {
   /** Batches applied at once. */
   concurrency: number;
   policy: ResultPolicy;
+  /** Runs in the transaction before the policy decides (e.g. to load the jobs' definitions). */
+  prepare?: (manager: EntityManager, results: readonly TaskResult[]) => Promise<void>;
   onApplied?: AppliedHook;
   /** Called after the commit, e.g. to kick the relay for tasks the hook enqueued. */
   afterCommit?: (applied: readonly AppliedResult[]) => void;

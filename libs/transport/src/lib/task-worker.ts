@@ -1,6 +1,7 @@
 import {
   deadQueueName,
   EXCHANGES,
+  isRecord,
   MAX_RESULTS_PER_MESSAGE,
   parseTaskMessage,
   RESULTS_ROUTING_KEY,
@@ -24,7 +25,7 @@ import {
 import type { DataSource } from 'typeorm';
 import { Coalescer } from './coalescer';
 import { deadLetter } from './dead-letter';
-import { toTaskError } from './task-errors';
+import { toTaskError } from '@crawlflow/contracts';
 import { noMetrics, TransportMetrics } from './transport-metrics';
 
 /** What a step handler returns for a task; throwing reports a failure (see task-errors.ts). */
@@ -164,6 +165,7 @@ export class TaskWorker {
       ...(output ? { output } : {}),
       ...(error !== undefined ? { error: toTaskError(error) } : {}),
       worker: this.options.workerName,
+      ...(isRecord(task.payload.ctx) ? { ctx: task.payload.ctx } : {}),
     };
   }
 

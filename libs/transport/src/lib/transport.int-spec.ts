@@ -20,7 +20,7 @@ import {
   waitFor,
   WorkerSide,
 } from '@crawlflow/testing';
-import { transient } from './task-errors';
+import { transient } from '@crawlflow/contracts';
 
 jest.setTimeout(120_000);
 

@@ -33,7 +33,7 @@ export class CrawledItem {
   @Column({ name: 'job_id', type: 'bigint' })
   jobId!: string;
 
-  @Column({ name: 'item_key', type: 'varchar', length: 255 })
+  @Column({ name: 'item_key', type: 'varchar', length: 255, collation: 'utf8mb4_bin' })
   itemKey!: string;
 
   // MySQL 8: native JSON; MariaDB: LONGTEXT with a json_valid() check.

@@ -11,6 +11,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { ScheduleType } from '../enums';
+import { MissedRunPolicy, OverlapPolicy } from './schedule-policy.enums';
 import { CrawlTarget } from './crawl-target.entity';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
 
@@ -19,6 +20,9 @@ import { CrawlingWorkflow } from './crawling-workflow.entity';
 @Index('idx_schedules_due', ['isActive', 'nextRunAt'])
 @Index('idx_schedules_workflow', ['workflowId'])
 @Index('idx_schedules_target', ['targetId'])
+// The scheduler's claim: active, not deleted, due; priority breaks ties.
+@Index('idx_schedules_claim', ['isActive', 'deletedAt', 'nextRunAt', 'priority'])
+@Index('idx_schedules_type', ['scheduleType', 'deletedAt'])
 export class CrawlingSchedule {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -79,4 +83,38 @@ export class CrawlingSchedule {
 
   @DeleteDateColumn({ name: 'deleted_at', type: 'timestamp', precision: null, nullable: true })
   deletedAt!: Date | null;
+
+  /** SKIP: missed due times are logged and skipped; RUN_ONCE: the latest one within the window fires. */
+  @Column({
+    name: 'missed_run_policy',
+    type: 'enum',
+    enum: MissedRunPolicy,
+    default: MissedRunPolicy.SKIP,
+  })
+  missedRunPolicy!: MissedRunPolicy;
+
+  /** RUN_ONCE only; NULL means the scheduler's default (SCHEDULER_CATCH_UP_WINDOW_SECONDS). */
+  @Column({ name: 'catch_up_window_seconds', type: 'int', nullable: true })
+  catchUpWindowSeconds!: number | null;
+
+  /** What a due run does while the schedule's previous job is still PENDING or RUNNING. */
+  @Column({ name: 'overlap_policy', type: 'enum', enum: OverlapPolicy, default: OverlapPolicy.SKIP })
+  overlapPolicy!: OverlapPolicy;
+
+  /** DYNAMIC: the current adaptive interval (Nutch's AdaptiveFetchSchedule). */
+  @Column({ name: 'interval_seconds', type: 'int', nullable: true })
+  intervalSeconds!: number | null;
+
+  @Column({ name: 'min_interval_seconds', type: 'int', default: 60 })
+  minIntervalSeconds!: number;
+
+  @Column({ name: 'max_interval_seconds', type: 'int', default: 31_536_000 })
+  maxIntervalSeconds!: number;
+
+  // A function default: TypeORM renders a numeric default with toFixed(scale), and double has no scale.
+  @Column({ name: 'inc_rate', type: 'double', default: () => '0.4' })
+  incRate!: number;
+
+  @Column({ name: 'dec_rate', type: 'double', default: () => '0.2' })
+  decRate!: number;
 }

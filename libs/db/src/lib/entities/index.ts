@@ -9,10 +9,13 @@ import { CrawlingTask } from './crawling-task.entity';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
 import { JobDependency } from './job-dependency.entity';
 import { ParallelExecutionConfig } from './parallel-execution-config.entity';
+import { ScheduleDecision } from './schedule-decision.entity';
+import { ScheduleIntervalHistory } from './schedule-interval-history.entity';
 import { TargetType } from './target-type.entity';
 import { TargetWorkflowMapping } from './target-workflow-mapping.entity';
 import { WorkflowExecution } from './workflow-execution.entity';
 import { WorkflowStep } from './workflow-step.entity';
+import { WorkflowVersion } from './workflow-version.entity';
 
 export { CrawlSource } from './crawl-source.entity';
 export { CrawlTarget } from './crawl-target.entity';
@@ -25,10 +28,14 @@ export { CrawlingTask } from './crawling-task.entity';
 export { CrawlingWorkflow } from './crawling-workflow.entity';
 export { JobDependency } from './job-dependency.entity';
 export { ParallelExecutionConfig } from './parallel-execution-config.entity';
+export { ScheduleDecision } from './schedule-decision.entity';
+export { ScheduleIntervalHistory } from './schedule-interval-history.entity';
+export { MissedRunPolicy, OverlapPolicy, ScheduleDecisionType } from './schedule-policy.enums';
 export { TargetType } from './target-type.entity';
 export { TargetWorkflowMapping } from './target-workflow-mapping.entity';
 export { WorkflowExecution } from './workflow-execution.entity';
 export { WorkflowStep } from './workflow-step.entity';
+export { WorkflowVersion } from './workflow-version.entity';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option type
 export const ENTITIES: Function[] = [
@@ -37,6 +44,7 @@ export const ENTITIES: Function[] = [
   CrawlTarget,
   CrawlingWorkflow,
   WorkflowStep,
+  WorkflowVersion,
   CrawlingSchedule,
   CrawlingJob,
   CrawlingJobArchive,
@@ -47,6 +55,8 @@ export const ENTITIES: Function[] = [
   TargetWorkflowMapping,
   ParallelExecutionConfig,
   CrawledItem,
+  ScheduleDecision,
+  ScheduleIntervalHistory,
 ];
 
 export * from '../enums';

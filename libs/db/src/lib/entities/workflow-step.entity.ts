@@ -15,6 +15,8 @@ import { TargetType } from './target-type.entity';
 @Entity({ name: 'workflow_steps' })
 @Index('idx_steps_workflow_order', ['workflowId', 'stepOrder'])
 @Index('idx_steps_target_type', ['targetTypeId'])
+// One row per step and definition version: tasks of older versions keep pointing at theirs.
+@Index('uq_steps_workflow_version_order', ['workflowId', 'workflowVersion', 'stepOrder'], { unique: true })
 export class WorkflowStep {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -25,6 +27,10 @@ export class WorkflowStep {
   @ManyToOne(() => CrawlingWorkflow, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'workflow_id', foreignKeyConstraintName: 'fk_steps_workflow' })
   workflow?: Relation<CrawlingWorkflow>;
+
+  /** The definition version (crawling_workflows.version) this step row belongs to. */
+  @Column({ name: 'workflow_version', type: 'int', default: 1 })
+  workflowVersion!: number;
 
   @Column({ name: 'step_order', type: 'int' })
   stepOrder!: number;

@@ -328,7 +328,7 @@ export class InitialSchema1764374400000 implements MigrationInterface {
     \`id\` bigint NOT NULL AUTO_INCREMENT,
     \`workflow_id\` bigint NOT NULL,
     \`job_id\` bigint NOT NULL,
-    \`item_key\` varchar(255) NOT NULL,
+    \`item_key\` varchar(255) COLLATE utf8mb4_bin NOT NULL,
     \`data\` json NOT NULL,
     \`content_hash\` char(64) NOT NULL,
     \`first_seen_at\` timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),

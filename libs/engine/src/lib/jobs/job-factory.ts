@@ -40,7 +40,9 @@ export async function createJob(manager: EntityManager, input: NewJob): Promise<
   if (!workflow) throw notFound(`workflow ${input.workflowId} does not exist`);
   if (!workflow.is_active) throw invalid(`workflow ${input.workflowId} is not active`, 'workflow_id');
   if (input.targetId) {
-    const [target] = (await manager.query('SELECT id FROM crawl_targets WHERE id = ?', [input.targetId])) as unknown[];
+    const [target] = (await manager.query('SELECT id FROM crawl_targets WHERE id = ?', [
+      input.targetId,
+    ])) as unknown[];
     if (!target) throw notFound(`target ${input.targetId} does not exist`);
   }
   const priority = input.priority ?? 5;

@@ -1,4 +1,4 @@
-import type { ErrorClass, TaskError } from '@crawlflow/contracts';
+import type { ErrorClass, TaskError } from './task-messages';
 
 /**
  * The transport's two error classes. A step handler throws one of these (or anything else, which

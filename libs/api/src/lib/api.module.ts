@@ -1,0 +1,68 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { DefinitionCheckers } from '@crawlflow/contracts';
+import { CatalogController } from './catalog/catalog.controller';
+import { CatalogService } from './catalog/catalog.service';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { API_TOKEN, ApiTokenGuard } from './http/api-token.guard';
+import { OpenApiService } from './http/openapi.service';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsService } from './jobs/jobs.service';
+import { KEY_METRICS_INTERVAL_MS, KeyMetricsService } from './metrics/key-metrics.service';
+import { BrokerProbe } from './stats/broker-probe.service';
+import { StatsController } from './stats/stats.controller';
+import {
+  TRIGGER_CONSUMER_OPTIONS,
+  TriggerConsumer,
+  TriggerConsumerOptions,
+} from './triggers/trigger.consumer';
+import { DEFINITION_CHECKERS } from './workflows/definition-checkers';
+import { WorkflowsController } from './workflows/workflows.controller';
+
+export interface ApiModuleOptions {
+  /** AppConfig.apiToken: when set, every `/api` route needs `Authorization: Bearer <token>`. */
+  apiToken?: string;
+  /** CSS selector and JSON Schema checks for workflow definitions (from the crawl library). */
+  checkers?: DefinitionCheckers;
+  /** The trigger-event consumer; false leaves it out (an API-only replica). */
+  triggers?: Partial<TriggerConsumerOptions> | false;
+  keyMetricsIntervalMs?: number;
+}
+
+/**
+ * The control-plane HTTP API (`/api/...`, OpenAPI at `/api/docs`), the trigger-event consumer and
+ * the seed's key metrics. Needs DbModule, MessagingModule and ObservabilityModule in the same app.
+ */
+@Module({})
+export class ApiModule {
+  static forRoot(options: ApiModuleOptions = {}): DynamicModule {
+    const providers: Provider[] = [
+      { provide: API_TOKEN, useValue: options.apiToken || undefined },
+      { provide: DEFINITION_CHECKERS, useValue: options.checkers ?? {} },
+      { provide: KEY_METRICS_INTERVAL_MS, useValue: options.keyMetricsIntervalMs ?? 5000 },
+      ApiTokenGuard,
+      { provide: APP_GUARD, useFactory: (guard: ApiTokenGuard) => guard, inject: [ApiTokenGuard] },
+      { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      CatalogService,
+      JobsService,
+      BrokerProbe,
+      KeyMetricsService,
+      OpenApiService,
+    ];
+    if (options.triggers !== false) {
+      providers.push(
+        {
+          provide: TRIGGER_CONSUMER_OPTIONS,
+          useValue: { prefetch: 50, retryPauseMs: 1000, ...(options.triggers ?? {}) },
+        },
+        TriggerConsumer,
+      );
+    }
+    return {
+      module: ApiModule,
+      controllers: [CatalogController, WorkflowsController, JobsController, StatsController],
+      providers,
+      exports: [DEFINITION_CHECKERS, JobsService, CatalogService],
+    };
+  }
+}

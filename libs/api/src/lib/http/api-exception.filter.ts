@@ -1,0 +1,98 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { SchemaError } from '@crawlflow/contracts';
+import { EngineError } from '@crawlflow/engine';
+import { ApiErrorBody, reasonPhrase } from './api-error';
+
+interface JsonResponse {
+  status(code: number): JsonResponse;
+  json(body: unknown): unknown;
+  headersSent?: boolean;
+}
+
+const ENGINE_STATUS: Record<EngineError['kind'], number> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+};
+
+/** Engine paths name a field of the request body (`priority`, `workflow_definition.steps[0]`). */
+function requestPath(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  return /^(body|query|params|headers)\b/.test(path) ? path : `body.${path}`;
+}
+
+/**
+ * Maps every error a route can raise to one body shape: schema errors (request validation) and
+ * engine `invalid` to 400 naming the field, `not_found` 404, `conflict` 409, `unprocessable` 422,
+ * unique-key violations 409, anything unexpected 500 without internals.
+ */
+export function toErrorBody(error: unknown): ApiErrorBody {
+  if (error instanceof SchemaError) {
+    return { statusCode: 400, error: reasonPhrase(400), message: error.message, path: error.path };
+  }
+  if (error instanceof EngineError) {
+    const statusCode = ENGINE_STATUS[error.kind];
+    const path = requestPath(error.path);
+    // Engine messages start with the field they are about; say where it is in the request.
+    const message =
+      path && error.path && path !== error.path && error.message.startsWith(`${error.path}:`)
+        ? `${path}${error.message.slice(error.path.length)}`
+        : error.message;
+    return { statusCode, error: reasonPhrase(statusCode), message, ...(path ? { path } : {}) };
+  }
+  if (error instanceof HttpException) {
+    const statusCode = error.getStatus();
+    const response = error.getResponse();
+    if (typeof response === 'object' && response !== null) {
+      const body = response as Partial<ApiErrorBody> & { message?: unknown };
+      const message = Array.isArray(body.message)
+        ? body.message.join('; ')
+        : String(body.message ?? error.message);
+      return {
+        statusCode,
+        error: typeof body.error === 'string' ? body.error : reasonPhrase(statusCode),
+        message,
+        ...(typeof body.path === 'string' ? { path: body.path } : {}),
+      };
+    }
+    return { statusCode, error: reasonPhrase(statusCode), message: String(response) };
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ER_DUP_ENTRY') {
+    return {
+      statusCode: 409,
+      error: reasonPhrase(409),
+      message: 'a resource with this unique value already exists',
+    };
+  }
+  if (code === 'ER_NO_REFERENCED_ROW_2' || code === 'ER_ROW_IS_REFERENCED_2') {
+    return {
+      statusCode: 409,
+      error: reasonPhrase(409),
+      message: 'the change conflicts with a referenced resource',
+    };
+  }
+  return { statusCode: 500, error: reasonPhrase(500), message: 'internal error' };
+}
+
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Api');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<JsonResponse>();
+    const body = toErrorBody(error);
+    if (body.statusCode >= 500) {
+      this.logger.error(
+        {
+          msg: `request failed: ${(error as Error)?.message ?? String(error)}`,
+          stack: (error as Error)?.stack,
+        },
+        'Api',
+      );
+    }
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+}

@@ -1,0 +1,51 @@
+import { parseJobRequest } from './job-request';
+
+describe('job requests', () => {
+  it('reads a full API body', () => {
+    expect(
+      parseJobRequest(
+        {
+          target_id: 7,
+          params: { a: 1 },
+          priority: 8,
+          job_type: 'FULL',
+          idempotency_key: 'k',
+          depends_on: [{ job_id: '3' }],
+        },
+        'body',
+        'url',
+        true,
+      ),
+    ).toEqual({
+      targetId: '7',
+      params: { a: 1 },
+      priority: 8,
+      jobType: 'FULL',
+      idempotencyKey: 'k',
+      dependsOn: [{ jobId: '3', dependencyType: 'SUCCESS' }],
+    });
+  });
+
+  it('names the offending field', () => {
+    const pathOf = (value: unknown, workflow: 'url' | 'id' | 'id-or-name' = 'url'): string | undefined => {
+      try {
+        parseJobRequest(value, 'body', workflow, true);
+        return undefined;
+      } catch (error) {
+        return (error as { path?: string }).path;
+      }
+    };
+    expect(pathOf({ priority: 0 })).toBe('body.priority');
+    expect(pathOf({ priority: '5' })).toBe('body.priority');
+    expect(pathOf({ target_id: 'x' })).toBe('body.target_id');
+    expect(pathOf({ params: [] })).toBe('body.params');
+    expect(pathOf({ idempotencyKey: 'k' })).toBe('body.idempotencyKey');
+    expect(pathOf({ workflow_id: '1' })).toBe('body.workflow_id');
+    expect(pathOf({ depends_on: [{ job_id: '1', dependency_type: 'MAYBE' }] })).toBe(
+      'body.depends_on[0].dependency_type',
+    );
+    expect(pathOf({}, 'id-or-name')).toBe('body.workflow_id');
+    expect(pathOf({ workflow_id: '1', workflow_name: 'w' }, 'id-or-name')).toBe('body.workflow_name');
+    expect(pathOf('text')).toBe('body');
+  });
+});

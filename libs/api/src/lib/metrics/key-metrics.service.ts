@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { tierForQueueType, TIERS } from '@crawlflow/contracts';
+import { TaskLedger } from '@crawlflow/db';
+import { MetricsService } from '@crawlflow/observability';
+import type { Gauge } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+/** How often the seed's key figures are recomputed from the database. */
+export const KEY_METRICS_INTERVAL_MS = Symbol('KEY_METRICS_INTERVAL_MS');
+
+/**
+ * The seed's four key figures as gauges, recomputed from the database every few seconds (one small
+ * query each, on indexed columns): job success rate and average execution time of the jobs that
+ * finished in the last hour, queue depth per tier (ledger WAITING + PROCESSING), and the retry rate
+ * of the tasks created in the last hour.
+ */
+@Injectable()
+export class KeyMetricsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('KeyMetrics');
+  private readonly successRate: Gauge;
+  private readonly avgExecution: Gauge;
+  private readonly queueDepth: Gauge<'tier'>;
+  private readonly retryRate: Gauge;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private failing = false;
+
+  constructor(
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(MetricsService) metrics: MetricsService,
+    @Inject(KEY_METRICS_INTERVAL_MS) private readonly intervalMs: number,
+  ) {
+    this.successRate = metrics.gauge({
+      name: 'crawlflow_job_success_ratio',
+      help: 'Jobs finished in the last hour that succeeded (0..1; SUCCESS / SUCCESS+FAILED)',
+    });
+    this.avgExecution = metrics.gauge({
+      name: 'crawlflow_job_avg_execution_seconds',
+      help: 'Average run time of the jobs finished in the last hour',
+    });
+    this.queueDepth = metrics.gauge({
+      name: 'crawlflow_queue_depth',
+      help: 'Ledger entries WAITING or PROCESSING, per tier',
+      labelNames: ['tier'],
+    });
+    this.retryRate = metrics.gauge({
+      name: 'crawlflow_task_retry_ratio',
+      help: 'Tasks created in the last hour that were retried at least once (0..1)',
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.refresh().finally(() => (this.running = undefined));
+    }, this.intervalMs);
+    this.timer.unref();
+    this.running = this.refresh().finally(() => (this.running = undefined));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const [jobs] = (await this.db.query(
+        `SELECT SUM(status = 'SUCCESS') AS ok, SUM(status = 'FAILED') AS failed,
+                AVG(TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) / 1e6 AS avg_s
+           FROM crawling_jobs
+          WHERE completed_at >= NOW() - INTERVAL 1 HOUR AND status IN ('SUCCESS', 'FAILED')`,
+      )) as Array<{ ok: string | null; failed: string | null; avg_s: string | null }>;
+      const ok = Number(jobs?.ok ?? 0);
+      const finished = ok + Number(jobs?.failed ?? 0);
+      this.successRate.set(finished > 0 ? ok / finished : 1);
+      this.avgExecution.set(jobs?.avg_s === null || jobs?.avg_s === undefined ? 0 : Number(jobs.avg_s));
+
+      const depth = new Map<string, number>(TIERS.map((tier) => [tier, 0]));
+      for (const row of await TaskLedger.depth(this.db)) {
+        const tier = tierForQueueType(row.queueType);
+        depth.set(tier, (depth.get(tier) ?? 0) + row.count);
+      }
+      for (const [tier, count] of depth) this.queueDepth.set({ tier }, count);
+
+      const [tasks] = (await this.db.query(
+        `SELECT COUNT(*) AS total, SUM(retry_count > 0) AS retried
+           FROM crawling_tasks WHERE created_at >= NOW() - INTERVAL 1 HOUR`,
+      )) as Array<{ total: string; retried: string | null }>;
+      const total = Number(tasks?.total ?? 0);
+      this.retryRate.set(total > 0 ? Number(tasks?.retried ?? 0) / total : 0);
+      if (this.failing) this.logger.log('key metrics are computed again');
+      this.failing = false;
+    } catch (error) {
+      // The database is away: keep the last values and say so once, not every few seconds.
+      if (!this.failing) this.logger.warn(`cannot compute key metrics: ${(error as Error).message}`);
+      this.failing = true;
+    }
+  }
+}

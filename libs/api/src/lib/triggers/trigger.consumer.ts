@@ -1,0 +1,185 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { parseJson, SchemaError, TRIGGERS_DEAD_QUEUE, TRIGGERS_QUEUE } from '@crawlflow/contracts';
+import { createJob, EngineError, notFound } from '@crawlflow/engine';
+import { AmqpClient, ConfirmPublisher, declareTriggerQueues } from '@crawlflow/messaging';
+import { MetricsService } from '@crawlflow/observability';
+import { deadLetter } from '@crawlflow/transport';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Counter } from 'prom-client';
+import { DataSource, EntityManager } from 'typeorm';
+import { JobRequest, parseJobRequest } from '../jobs/job-request';
+
+export interface TriggerConsumerOptions {
+  prefetch: number;
+  /** Pause before handing a message back when the database is unavailable. */
+  retryPauseMs: number;
+}
+
+export const TRIGGER_CONSUMER_OPTIONS = Symbol('TRIGGER_CONSUMER_OPTIONS');
+
+/**
+ * Trigger events from other services (`crawl.triggers`, routing key `job.trigger`): each valid event
+ * creates one job (exactly one per idempotency key: the unique key decides). Invalid events (not
+ * JSON, wrong shape, unknown workflow or target) are dead-lettered to `crawl.triggers.dead` with the
+ * reason, confirmed, then acked; a database outage hands the message back after a pause instead.
+ * With `reply_to`, the sender gets `{"job_id", "created"}` or `{"error"}` with its correlation id.
+ */
+@Injectable()
+export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('TriggerConsumer');
+  private readonly publisher: ConfirmPublisher;
+  private readonly events: Counter<'outcome'>;
+  private consumer: { channel: Channel; consumerTag: string } | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    @Inject(AmqpClient) private readonly client: AmqpClient,
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(MetricsService) metrics: MetricsService,
+    @Inject(TRIGGER_CONSUMER_OPTIONS) private readonly options: TriggerConsumerOptions,
+  ) {
+    this.publisher = new ConfirmPublisher(client);
+    this.events = metrics.counter({
+      name: 'crawlflow_trigger_events_total',
+      help: 'Trigger events by outcome: created, duplicate (idempotency key seen), dead (refused), requeued',
+      labelNames: ['outcome'],
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    // The publisher's channel opens first on every connection: dead letters and replies need it.
+    await this.publisher.start();
+    this.client.onDisconnect(() => {
+      this.consumer = undefined; // unacked deliveries return to the queue on the broker's side
+    });
+    await this.client.addSetup((connection) => this.consume(connection));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    const current = this.consumer;
+    if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => (timer = setTimeout(resolve, 5000))),
+    ]);
+    clearTimeout(timer);
+    if (current) await current.channel.close().catch(() => undefined);
+  }
+
+  private async consume(connection: ChannelModel): Promise<void> {
+    if (this.stopping) return;
+    const channel = await connection.createChannel();
+    channel.on('error', (error: Error) => this.logger.warn(`trigger channel error: ${error.message}`));
+    await declareTriggerQueues(channel);
+    await channel.prefetch(this.options.prefetch);
+    const { consumerTag } = await channel.consume(
+      TRIGGERS_QUEUE,
+      (message) => {
+        if (!message) return;
+        const work = this.handle(message, channel).catch((error: unknown) =>
+          this.logger.error(`trigger event not handled: ${(error as Error).message}`),
+        );
+        this.inFlight.add(work);
+        void work.finally(() => this.inFlight.delete(work));
+      },
+      { noAck: false },
+    );
+    this.consumer = { channel, consumerTag };
+  }
+
+  private async handle(message: ConsumeMessage, channel: Channel): Promise<void> {
+    let result: { id: string; created: boolean };
+    try {
+      const request = this.parse(message);
+      result = await this.db.transaction((manager) => this.createJobFor(manager, request));
+    } catch (error) {
+      if (error instanceof SchemaError || error instanceof EngineError) {
+        return this.refuse(message, channel, error.message);
+      }
+      // Not the event's fault (the database is down or timed out): hand it back after a pause.
+      this.logger.warn(`cannot create a job now, returning the event: ${(error as Error).message}`);
+      this.events.inc({ outcome: 'requeued' });
+      await sleep(this.options.retryPauseMs);
+      return settle(() => channel.nack(message, false, true));
+    }
+    try {
+      await this.reply(message, { job_id: result.id, created: result.created });
+    } catch (error) {
+      // The job exists; a redelivery finds it by its key (or makes a second one only without a key).
+      this.logger.warn(`reply to ${message.properties.replyTo} failed: ${(error as Error).message}`);
+    }
+    this.events.inc({ outcome: result.created ? 'created' : 'duplicate' });
+    settle(() => channel.ack(message));
+  }
+
+  private parse(message: ConsumeMessage): JobRequest {
+    return parseJobRequest(parseJson(message.content), '$', 'id-or-name', false);
+  }
+
+  private async createJobFor(
+    manager: EntityManager,
+    request: JobRequest,
+  ): Promise<{ id: string; created: boolean }> {
+    let workflowId = request.workflowId;
+    if (!workflowId) {
+      // Names are not unique: the newest active workflow of that name is meant.
+      const [row] = (await manager.query(
+        'SELECT id FROM crawling_workflows WHERE workflow_name = ? AND is_active = 1 ORDER BY id DESC LIMIT 1',
+        [request.workflowName],
+      )) as Array<{ id: string }>;
+      if (!row) throw notFound(`no active workflow named ${JSON.stringify(request.workflowName)}`);
+      workflowId = String(row.id);
+    }
+    return createJob(manager, {
+      workflowId,
+      targetId: request.targetId ?? null,
+      params: request.params,
+      priority: request.priority,
+      jobType: request.jobType,
+      idempotencyKey: request.idempotencyKey ?? null,
+    });
+  }
+
+  private async refuse(message: ConsumeMessage, channel: Channel, reason: string): Promise<void> {
+    try {
+      await this.publisher.publishAll([deadLetter(message, TRIGGERS_DEAD_QUEUE, reason)]);
+    } catch (error) {
+      // Not confirmed: the event must not be dropped, so it goes back and is refused again later.
+      this.logger.warn(`cannot dead-letter a trigger event: ${(error as Error).message}`);
+      await sleep(this.options.retryPauseMs);
+      return settle(() => channel.nack(message, false, true));
+    }
+    this.events.inc({ outcome: 'dead' });
+    await this.reply(message, { error: reason }).catch(() => undefined);
+    settle(() => channel.ack(message));
+  }
+
+  private async reply(message: ConsumeMessage, body: Record<string, unknown>): Promise<void> {
+    const replyTo = message.properties.replyTo as string | undefined;
+    if (!replyTo) return;
+    await this.publisher.publishAll([
+      {
+        exchange: '',
+        routingKey: replyTo,
+        content: Buffer.from(JSON.stringify(body)),
+        options: { correlationId: message.properties.correlationId as string | undefined, persistent: false },
+      },
+    ]);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Acks and nacks on a channel that has closed meanwhile throw; the broker redelivers those. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // channel closed: redelivered
+  }
+}

@@ -1,0 +1,172 @@
+import type { EntityManager } from 'typeorm';
+import { toSqlTimestamp } from '@crawlflow/db';
+import { canonicalJson, contentHash } from './canonical-json.util';
+
+export interface StoreItemsInput {
+  workflowId: string | number;
+  jobId: string | number;
+  /** The record field whose value is the item's natural key. */
+  key: string;
+  records: readonly unknown[];
+  /** The time written as first/last seen and changed; default now. */
+  now?: Date;
+  /** Rows per statement (default 500). */
+  batchSize?: number;
+}
+
+export interface StoreItemsResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  /** Why records were skipped (the first 20 reasons). */
+  skipReasons: string[];
+}
+
+interface Row {
+  key: string;
+  /** The key as the column's collation compares it (see foldKey). */
+  folded: string;
+  data: string;
+  hash: string;
+}
+
+const MAX_KEY_CHARS = 255; // item_key varchar(255) counts characters
+const MAX_BATCH_BYTES = 4 * 1024 * 1024; // well under max_allowed_packet (16 MB by default)
+const MAX_REASONS = 20;
+
+/**
+ * Upserts records into `crawled_items` by (workflow_id, item_key), in batches of two statements:
+ * one SELECT of the stored hashes for the batch's keys (to count what is new, changed or the same),
+ * then one multi-row INSERT … ON DUPLICATE KEY UPDATE that decides per row inside the database:
+ * a new key is inserted with first_seen_at = last_seen_at = changed_at = now; a known key with the
+ * same content hash only moves last_seen_at (and job_id); a different hash replaces data,
+ * content_hash and changed_at. Running it twice with the same records changes nothing but
+ * last_seen_at, so a redelivered STORE task is harmless.
+ *
+ * Portability: `VALUES(col)` in ON DUPLICATE KEY UPDATE works on MariaDB (which has no row-alias
+ * form) and MySQL 8 (which deprecates it, with a warning, but still runs it). MySQL evaluates the
+ * assignments left to right, so content_hash is assigned last, after the comparisons that read it.
+ */
+export async function storeItems(manager: EntityManager, input: StoreItemsInput): Promise<StoreItemsResult> {
+  const result: StoreItemsResult = { inserted: 0, updated: 0, unchanged: 0, skipped: 0, skipReasons: [] };
+  const skip = (reason: string): void => {
+    result.skipped += 1;
+    if (result.skipReasons.length < MAX_REASONS) result.skipReasons.push(reason);
+  };
+  // Last record wins for a key repeated in the input (as it would if stored one after the other).
+  const rows = new Map<string, Row>();
+  input.records.forEach((record, index) => {
+    const row = toRow(record, input.key, index, skip);
+    if (!row) return;
+    const earlier = rows.get(row.folded);
+    if (earlier) skip(`record with key "${earlier.key}" superseded by a later record with the same key`);
+    rows.delete(row.folded);
+    rows.set(row.folded, row);
+  });
+  // Sorted keys: concurrent writers lock index entries in the same order, which avoids deadlocks.
+  const ordered = [...rows.values()].sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : 0));
+  const now = toSqlTimestamp(input.now ?? new Date());
+  for (const batch of batches(ordered, input.batchSize ?? 500)) {
+    const known = await storedHashes(manager, input.workflowId, batch);
+    for (const row of batch) {
+      const hash = known.get(row.folded);
+      if (hash === undefined) result.inserted += 1;
+      else if (hash === row.hash) result.unchanged += 1;
+      else result.updated += 1;
+    }
+    await upsert(manager, input, batch, now);
+  }
+  return result;
+}
+
+function toRow(
+  record: unknown,
+  keyField: string,
+  index: number,
+  skip: (reason: string) => void,
+): Row | undefined {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    skip(`record ${index}: not an object`);
+    return undefined;
+  }
+  const raw = (record as Record<string, unknown>)[keyField];
+  const key =
+    typeof raw === 'string'
+      ? raw.trim()
+      : typeof raw === 'number' && Number.isFinite(raw)
+        ? String(raw)
+        : undefined;
+  if (!key) {
+    skip(`record ${index}: no value in key field "${keyField}"`);
+    return undefined;
+  }
+  if ([...key].length > MAX_KEY_CHARS) {
+    skip(`record ${index}: key longer than ${MAX_KEY_CHARS} characters (${key.slice(0, 40)}…)`);
+    return undefined;
+  }
+  return { key, folded: foldKey(key), data: canonicalJson(record), hash: contentHash(record) };
+}
+
+/**
+ * item_key uses utf8mb4_bin: keys compare byte for byte ("ABC" and "abc" are two items), except
+ * that the collation pads with spaces, so trailing spaces are ignored. Keys are matched (and
+ * de-duplicated) the same way here.
+ */
+function foldKey(key: string): string {
+  return key.replace(/ +$/, '');
+}
+
+function* batches(rows: Row[], size: number): Generator<Row[]> {
+  let batch: Row[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (batch.length > 0 && (batch.length >= size || bytes + row.data.length > MAX_BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(row);
+    bytes += row.data.length;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function storedHashes(
+  manager: EntityManager,
+  workflowId: string | number,
+  batch: Row[],
+): Promise<Map<string, string>> {
+  const stored: Array<{ item_key: string; content_hash: string }> = await manager.query(
+    `SELECT item_key, content_hash FROM crawled_items WHERE workflow_id = ? AND item_key IN (${batch
+      .map(() => '?')
+      .join(', ')})`,
+    [workflowId, ...batch.map((row) => row.key)],
+  );
+  return new Map(stored.map((row) => [foldKey(row.item_key), row.content_hash]));
+}
+
+async function upsert(
+  manager: EntityManager,
+  input: StoreItemsInput,
+  batch: Row[],
+  now: string,
+): Promise<void> {
+  const params: unknown[] = [];
+  const tuples = batch.map((row) => {
+    params.push(input.workflowId, input.jobId, row.key, row.data, row.hash, now, now, now);
+    return '(?, ?, ?, ?, ?, ?, ?, ?)';
+  });
+  await manager.query(
+    `INSERT INTO crawled_items
+       (workflow_id, job_id, item_key, data, content_hash, first_seen_at, last_seen_at, changed_at)
+     VALUES ${tuples.join(', ')}
+     ON DUPLICATE KEY UPDATE
+       changed_at = IF(content_hash = VALUES(content_hash), changed_at, VALUES(changed_at)),
+       data = IF(content_hash = VALUES(content_hash), data, VALUES(data)),
+       last_seen_at = VALUES(last_seen_at),
+       job_id = VALUES(job_id),
+       content_hash = VALUES(content_hash)`,
+    params,
+  );
+}

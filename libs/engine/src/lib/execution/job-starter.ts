@@ -1,0 +1,176 @@
+import { SchemaError } from '@crawlflow/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { emptyState } from './execution-state';
+import { recordJobEvent } from './job-events';
+import { finishJob } from './job-finisher';
+import { enqueuePlanned, type JobState, urlHash } from './job-progress';
+import { planFirstTasks, type PlaceholderScopes, type PlannedTask } from './task-planner';
+import { loadWorkflowRuntime, type RuntimeCache, type WorkflowRuntime } from './workflow-runtime';
+
+interface PendingJob {
+  id: string;
+  workflow_id: string;
+  workflow_version: number;
+  target_id: string | null;
+  job_type: string;
+  priority: number;
+  params: string | null;
+  total_items: number;
+}
+
+function parseJson(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Placeholder values: the job's params, then its target's columns, then the workflow's source. */
+async function loadScopes(manager: EntityManager, job: PendingJob): Promise<PlaceholderScopes> {
+  const params = parseJson(job.params);
+  delete params.retry_of;
+  let target: Record<string, unknown> = {};
+  if (job.target_id) {
+    const [row] = (await manager.query('SELECT * FROM crawl_targets WHERE id = ?', [job.target_id])) as Array<
+      Record<string, unknown>
+    >;
+    if (row) {
+      const attributes = typeof row.attributes === 'string' ? parseJson(row.attributes) : {};
+      target = { ...attributes, ...row, target_id: String(row.id), target_url: row.url };
+      delete target.attributes;
+    }
+  }
+  const [source] = (await manager.query(
+    `SELECT s.* FROM crawl_sources s JOIN crawling_workflows w ON w.source_id = s.id WHERE w.id = ?`,
+    [job.workflow_id],
+  )) as Array<Record<string, unknown>>;
+  return { params, target, source: source ? { ...source, source_id: String(source.id) } : {} };
+}
+
+/**
+ * Starts PENDING jobs: claims them (FOR UPDATE SKIP LOCKED: safe on every orchestrator replica),
+ * opens their execution, plans the first tasks on the job's own workflow version and writes them to
+ * the ledger, all in one transaction per job. A job whose first step cannot even be planned (a
+ * placeholder without a value) fails at once with the reason.
+ */
+export class JobStarter {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly runtimes: RuntimeCache,
+    private readonly canStart: (manager: EntityManager, jobIds: string[]) => Promise<Set<string>> = async (
+      _m,
+      ids,
+    ) => new Set(ids),
+  ) {}
+
+  /** One round; returns the ids of the jobs it started or ended. */
+  async startDue(limit = 20): Promise<string[]> {
+    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      const jobs = (await manager.query(
+        `SELECT id, workflow_id, workflow_version, target_id, job_type, priority, params, total_items
+           FROM crawling_jobs WHERE status = 'PENDING'
+          ORDER BY priority DESC, created_at, id
+          LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [limit],
+      )) as PendingJob[];
+      if (jobs.length === 0) return [];
+      const allowed = await this.canStart(
+        manager,
+        jobs.map((job) => String(job.id)),
+      );
+      const started: string[] = [];
+      for (const job of jobs) {
+        if (!allowed.has(String(job.id))) continue;
+        await this.start(manager, job);
+        started.push(String(job.id));
+      }
+      return started;
+    });
+  }
+
+  private async start(manager: EntityManager, job: PendingJob): Promise<void> {
+    const jobId = String(job.id);
+    let runtime: WorkflowRuntime;
+    try {
+      runtime = await loadWorkflowRuntime(manager, String(job.workflow_id), Number(job.workflow_version));
+    } catch (error) {
+      await this.failAtStart(manager, jobId, `cannot load the workflow: ${(error as Error).message}`);
+      return;
+    }
+    this.runtimes.set(jobId, runtime);
+    const scopes = await loadScopes(manager, job);
+    const state: JobState = { ...emptyState(), scopes };
+    let planned: PlannedTask[];
+    try {
+      planned =
+        job.job_type === 'RETRY'
+          ? await this.retryTasks(manager, parseJson(job.params).retry_of)
+          : planFirstTasks(runtime, scopes, job.job_type === 'INCREMENTAL', state);
+    } catch (error) {
+      const reason =
+        error instanceof SchemaError ? `${error.path} ${error.problem}` : (error as Error).message;
+      await this.failAtStart(manager, jobId, `cannot plan the first step: ${reason}`);
+      return;
+    }
+    const first = runtime.definition.steps[0];
+    await manager.query(
+      `UPDATE crawling_jobs SET status = 'RUNNING', started_at = NOW(3), total_items = ? WHERE id = ?`,
+      [planned.length, jobId],
+    );
+    await manager.query(
+      `INSERT INTO workflow_executions (workflow_id, job_id, current_step, status, context, step_results, started_at)
+       VALUES (?, ?, ?, 'RUNNING', ?, '{}', NOW(3))`,
+      [job.workflow_id, jobId, first.name, JSON.stringify(state)],
+    );
+    await enqueuePlanned(manager, { id: jobId, priority: job.priority, total_items: 0 }, runtime, planned);
+    if (state.crawl) {
+      await manager.query(
+        'INSERT IGNORE INTO crawl_frontier (job_id, url_hash, url, depth) VALUES (?, ?, ?, 0)',
+        [jobId, urlHash(state.crawl.start), state.crawl.start.slice(0, 2000)],
+      );
+    }
+    await recordJobEvent(manager, jobId, 'job.started');
+    if (planned.length === 0) await finishJob(manager, jobId, 'SUCCESS', 'nothing to do');
+  }
+
+  /** A RETRY job re-runs its source job's FAILED tasks (the seed's idx_tasks_retry query). */
+  private async retryTasks(manager: EntityManager, sourceJobId: unknown): Promise<PlannedTask[]> {
+    const rows = (await manager.query(
+      `SELECT task_type, target_url, input_data, step_order FROM crawling_tasks
+        WHERE job_id = ? AND status = 'FAILED' AND retry_count < ?
+        ORDER BY sequence_number`,
+      [String(sourceJobId ?? 0), RETRY_JOB_LIMIT],
+    )) as Array<{
+      task_type: 'FETCH' | 'PARSE' | 'STORE';
+      target_url: string | null;
+      input_data: string | null;
+      step_order: number | null;
+    }>;
+    return rows.map((row) => {
+      const payload = parseJson(row.input_data);
+      const ctx = (payload.ctx ?? {}) as { step?: number };
+      return {
+        stepIndex: typeof ctx.step === 'number' ? ctx.step : Math.max(0, Number(row.step_order ?? 1) - 1),
+        taskType: row.task_type,
+        targetUrl: row.target_url,
+        payload,
+      };
+    });
+  }
+
+  private async failAtStart(manager: EntityManager, jobId: string, reason: string): Promise<void> {
+    await manager.query(`UPDATE crawling_jobs SET status = 'RUNNING', started_at = NOW(3) WHERE id = ?`, [
+      jobId,
+    ]);
+    await recordJobEvent(manager, jobId, 'job.started');
+    await finishJob(manager, jobId, 'FAILED', reason);
+  }
+}
+
+/** A RETRY job takes failed tasks whose retry_count is under this (the seed's idx_tasks_retry bound). */
+export const RETRY_JOB_LIMIT = 3;

@@ -1,0 +1,12 @@
+export * from './lib/cron/cron-schedule';
+export * from './lib/policy/adaptive-interval';
+export * from './lib/policy/due-runs';
+export * from './lib/scheduler.module';
+export * from './lib/scheduler.service';
+export type { ScheduleFields, ScheduleInput } from './lib/store/schedule-input';
+export { validateScheduleInput } from './lib/store/schedule-input';
+export type { ScheduleRow } from './lib/store/schedule-rows';
+export * from './lib/store/schedules';
+export { adjustDynamicSchedules } from './lib/tick/adjust-dynamic';
+export { claimDueSchedules } from './lib/tick/claim-due-schedules';
+export type { ClaimOptions, ClaimStats } from './lib/tick/claim-due-schedules';

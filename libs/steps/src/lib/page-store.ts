@@ -1,0 +1,76 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { permanent } from '@crawlflow/contracts';
+import type { DataSource } from 'typeorm';
+
+/**
+ * Fetched bodies wait in crawl_pages (gzip) for their PARSE task, which gets only the row id: pages
+ * never pass through the ledger's TEXT payloads or the broker (docs/adr/0005).
+ */
+export interface SavedPage {
+  id: string;
+  url: string;
+  status: number;
+  bytes: number;
+}
+
+/** One page per FETCH task: a second copy of the task keeps the page the first one stored. */
+export async function savePage(
+  dataSource: DataSource,
+  page: { jobId: string; taskId: string; url: string; status: number; contentType: string; text: string },
+): Promise<SavedPage> {
+  const body = Buffer.from(page.text, 'utf8');
+  await dataSource.query(
+    `INSERT INTO crawl_pages (job_id, task_id, url, status, content_type, body_gzip, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE id = id`,
+    [
+      page.jobId,
+      page.taskId,
+      page.url.slice(0, 2000),
+      page.status,
+      page.contentType.slice(0, 200) || null,
+      gzipSync(body),
+      body.length,
+    ],
+  );
+  const saved = await findPageOfTask(dataSource, page.taskId);
+  if (!saved) throw new Error(`page of task ${page.taskId} not stored`);
+  return saved;
+}
+
+/** The page a FETCH task already stored, if a copy of it ran before. */
+export async function findPageOfTask(dataSource: DataSource, taskId: string): Promise<SavedPage | undefined> {
+  const [row] = (await dataSource.query(
+    'SELECT id, url, status, body_bytes FROM crawl_pages WHERE task_id = ?',
+    [taskId],
+  )) as Array<{
+    id: string;
+    url: string;
+    status: number;
+    body_bytes: number;
+  }>;
+  return row
+    ? { id: String(row.id), url: row.url, status: Number(row.status), bytes: Number(row.body_bytes) }
+    : undefined;
+}
+
+export interface StoredPage {
+  url: string;
+  contentType: string;
+  text: string;
+}
+
+export async function loadPage(dataSource: DataSource, pageId: string): Promise<StoredPage> {
+  const [row] = (await dataSource.query('SELECT url, content_type, body_gzip FROM crawl_pages WHERE id = ?', [
+    pageId,
+  ])) as Array<{
+    url: string;
+    content_type: string | null;
+    body_gzip: Buffer;
+  }>;
+  if (!row) throw permanent(`page ${pageId} is no longer stored (its job ended?)`, 'PAGE_GONE');
+  return {
+    url: row.url,
+    contentType: row.content_type ?? '',
+    text: gunzipSync(row.body_gzip).toString('utf8'),
+  };
+}

@@ -1,0 +1,27 @@
+import type { StoreTaskOutput, StoreTaskPayload, TaskMessage } from '@crawlflow/contracts';
+import { storeItems } from '@crawlflow/crawl';
+import type { TaskOutput } from '@crawlflow/transport';
+import type { DataSource } from 'typeorm';
+
+/** STORE: idempotent upserts of a batch of records into crawled_items by the step's key. */
+export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promise<TaskOutput> {
+  return async (task) => {
+    const payload = task.payload as unknown as StoreTaskPayload;
+    const result = await dataSource.transaction('READ COMMITTED', (manager) =>
+      storeItems(manager, {
+        workflowId: payload.workflow_id,
+        jobId: task.job_id,
+        key: payload.key,
+        records: payload.records,
+      }),
+    );
+    const output: StoreTaskOutput = {
+      inserted: result.inserted,
+      updated: result.updated,
+      unchanged: result.unchanged,
+      skipped: result.skipped,
+      ...(result.skipReasons.length > 0 ? { skipped_reasons: result.skipReasons } : {}),
+    };
+    return { output: output as unknown as Record<string, unknown> };
+  };
+}

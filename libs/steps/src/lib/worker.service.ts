@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@crawlflow/config';
+import type { Stage } from '@crawlflow/contracts';
+import { createFetcher, type Fetcher } from '@crawlflow/crawl';
+import { AmqpClient } from '@crawlflow/messaging';
+import { MetricsService } from '@crawlflow/observability';
+import { prometheusTransportMetrics, TaskHandler, TaskWorker } from '@crawlflow/transport';
+import { hostname } from 'node:os';
+import { DataSource } from 'typeorm';
+import { fetchStep } from './fetch-step';
+import { parseStep } from './parse-step';
+import { storeStep } from './store-step';
+
+export const WORKER_STAGE = Symbol('WORKER_STAGE');
+
+/** Deliveries handled at once per stage: fetching waits on the network, parsing on the CPU. */
+const CONCURRENCY: Record<Stage, number> = { fetch: 64, parse: 4, store: 8 };
+
+/**
+ * A worker app's one job: consume its stage's tier queues and run the step primitive on each task.
+ * Stops taking deliveries first on shutdown and lets the running ones finish.
+ */
+@Injectable()
+export class WorkerService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Worker');
+  private readonly worker: TaskWorker;
+  private readonly fetcher: Fetcher | undefined;
+
+  constructor(
+    @Inject(WORKER_STAGE) private readonly stage: Stage,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DataSource) dataSource: DataSource,
+    @Inject(AmqpClient) client: AmqpClient,
+    @Inject(MetricsService) metrics: MetricsService,
+  ) {
+    let handler: TaskHandler;
+    if (stage === 'fetch') {
+      this.fetcher = createFetcher(config.fetch);
+      handler = fetchStep(dataSource, this.fetcher);
+    } else {
+      handler = stage === 'parse' ? parseStep(dataSource) : storeStep(dataSource);
+    }
+    this.worker = new TaskWorker(client, dataSource, {
+      stage,
+      handler,
+      prefetch: Math.max(config.transport.prefetch, CONCURRENCY[stage]),
+      concurrency: CONCURRENCY[stage],
+      workerName: `${config.app}@${hostname()}:${process.pid}`,
+      logger: this.logger,
+      metrics: prometheusTransportMetrics(metrics),
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.worker.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.worker.stop(this.config.shutdownTimeoutMs / 2);
+    await this.fetcher?.close();
+  }
+}

@@ -1,0 +1,130 @@
+import { loadConfig, type FetchConfig } from '@crawlflow/config';
+import type { Stage } from '@crawlflow/contracts';
+import { createFetcher } from '@crawlflow/crawl';
+import { decideResult, JobProgress, JobStarter, RuntimeCache } from '@crawlflow/engine';
+import { AmqpClient, ConfirmPublisher, declareTopology, silentLogger } from '@crawlflow/messaging';
+import { fetchStep, parseStep, storeStep } from '@crawlflow/steps';
+import {
+  EventRelay,
+  LeaseSweeper,
+  OutboxRelay,
+  ResultProcessor,
+  TaskHandler,
+  TaskWorker,
+} from '@crawlflow/transport';
+import type { DataSource } from 'typeorm';
+
+export interface EngineSide {
+  starter: JobStarter;
+  relay: OutboxRelay;
+  stop(): Promise<void>;
+}
+
+/** The orchestrator's engine wired as EngineService wires it, without Nest, for in-process tests. */
+export async function startEngineSide(
+  dataSource: DataSource,
+  amqpUrl: string,
+  options: { leaseMs?: number } = {},
+): Promise<EngineSide> {
+  const client = new AmqpClient({ url: amqpUrl, name: 'test-engine', logger: silentLogger });
+  const publisher = new ConfirmPublisher(client, declareTopology);
+  await publisher.start();
+  const runtimes = new RuntimeCache();
+  const leaseMs = options.leaseMs ?? 60_000;
+  const relay = new OutboxRelay(dataSource, publisher, { batchSize: 500, intervalMs: 50, leaseMs });
+  const progress = new JobProgress(runtimes);
+  const events = new EventRelay(dataSource, publisher, { intervalMs: 100, batchSize: 100 });
+  const processor = new ResultProcessor(client, dataSource, publisher, {
+    prefetch: 2000,
+    maxBatch: 500,
+    concurrency: 2,
+    prepare: (manager, results) =>
+      runtimes.load(
+        manager,
+        results.map((r) => r.job_id),
+      ),
+    policy: (result, state) => decideResult(runtimes.get(result.job_id), result, state),
+    onApplied: (manager, applied) => progress.apply(manager, applied),
+    afterCommit: () => {
+      relay.kick();
+      void events.tick();
+    },
+  });
+  await processor.start();
+  const sweeper = new LeaseSweeper(dataSource, { leaseMs, onRecovered: () => relay.kick() });
+  const starter = new JobStarter(dataSource, runtimes);
+  client.start();
+  await client.waitUntilConnected(15_000);
+  relay.start();
+  events.start();
+  let starting = false;
+  const timer = setInterval(() => {
+    if (starting) return;
+    starting = true;
+    starter
+      .startDue()
+      .then((ids) => ids.length > 0 && relay.kick())
+      .catch(() => undefined)
+      .finally(() => (starting = false));
+  }, 50);
+  return {
+    starter,
+    relay,
+    stop: async () => {
+      clearInterval(timer);
+      sweeper.stop();
+      events.stop();
+      await relay.stop();
+      await processor.stop(5000);
+      await client.close();
+    },
+  };
+}
+
+/** Fetch settings for tests: loopback allowed, fast timeouts, robots.txt obeyed. */
+export function testFetchSettings(overrides: Partial<FetchConfig> = {}): FetchConfig {
+  return { ...loadConfig('fetch-worker', { FETCH_ALLOW_HOSTS: '127.0.0.1,localhost' }).fetch, ...overrides };
+}
+
+export interface StepWorkers {
+  stop(): Promise<void>;
+}
+
+/** One worker per stage with the real step primitives, in process. */
+export async function startStepWorkers(
+  dataSource: DataSource,
+  amqpUrl: string,
+  options: { fetch?: Partial<FetchConfig>; concurrency?: Partial<Record<Stage, number>> } = {},
+): Promise<StepWorkers> {
+  const fetcher = createFetcher(testFetchSettings(options.fetch));
+  const handlers: Record<Stage, TaskHandler> = {
+    fetch: fetchStep(dataSource, fetcher),
+    parse: parseStep(dataSource),
+    store: storeStep(dataSource),
+  };
+  const started: Array<{ client: AmqpClient; worker: TaskWorker }> = [];
+  for (const stage of ['fetch', 'parse', 'store'] as const) {
+    const client = new AmqpClient({ url: amqpUrl, name: `test-${stage}` });
+    const concurrency = options.concurrency?.[stage] ?? (stage === 'fetch' ? 16 : 4);
+    const worker = new TaskWorker(client, dataSource, {
+      stage,
+      handler: handlers[stage],
+      prefetch: Math.max(concurrency, 16),
+      concurrency,
+      workerName: `test-${stage}`,
+    });
+    await worker.start();
+    client.start();
+    await client.waitUntilConnected(15_000);
+    started.push({ client, worker });
+  }
+  return {
+    stop: async () => {
+      for (const { client, worker } of started) {
+        await worker.stop(5000);
+        await client.close();
+      }
+      await fetcher.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { ConfirmPublisher, MessagingLogger, silentLogger } from '@crawlflow/messaging';
+import type { DataSource } from 'typeorm';
+
+/**
+ * Publishes outbox_events rows (job events written in the transaction that changed the job) with
+ * confirms, then marks them published. Replicas share the rows through SKIP LOCKED; a crash between
+ * confirm and commit publishes an event twice, never zero times (consumers dedup by job and event).
+ */
+export class EventRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly logger: MessagingLogger;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: ConfirmPublisher,
+    private readonly options: { intervalMs: number; batchSize: number; logger?: MessagingLogger },
+  ) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async tick(): Promise<number> {
+    if (this.running || !this.publisher.isReady()) return 0;
+    this.running = true;
+    try {
+      let total = 0;
+      for (;;) {
+        const published = await this.runOnce();
+        total += published;
+        if (published < this.options.batchSize) return total;
+      }
+    } catch (error) {
+      this.logger.warn(
+        `event relay round failed (events stay in the outbox): ${(error as Error).message}`,
+        'EventRelay',
+      );
+      return 0;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private runOnce(): Promise<number> {
+    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      const rows = (await manager.query(
+        `SELECT id, exchange, routing_key, body FROM outbox_events
+          WHERE published_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [this.options.batchSize],
+      )) as Array<{ id: string; exchange: string; routing_key: string; body: string }>;
+      if (rows.length === 0) return 0;
+      await this.publisher.publishAll(
+        rows.map((row) => ({
+          exchange: row.exchange,
+          routingKey: row.routing_key,
+          content: Buffer.from(row.body),
+          options: { messageId: `event-${row.id}`, type: row.routing_key },
+        })),
+      );
+      await manager.query('UPDATE outbox_events SET published_at = NOW(3) WHERE id IN (?)', [
+        rows.map((row) => row.id),
+      ]);
+      return rows.length;
+    });
+  }
+}

@@ -14,6 +14,7 @@ const testedLibs = [
   'engine',
   'messaging',
   'observability',
+  'retention',
   'scheduling',
   'steps',
   'transport',

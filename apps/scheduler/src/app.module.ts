@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@crawlflow/config';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { ObservabilityModule } from '@crawlflow/observability';
+import { MaintenanceModule } from '@crawlflow/retention';
 import { SchedulerModule } from '@crawlflow/scheduling';
 
 @Module({})
@@ -16,6 +17,7 @@ export class AppModule {
         MessagingModule.forRoot({ url: config.amqpUrl, name: config.app }),
         ObservabilityModule.forRoot(config),
         SchedulerModule,
+        MaintenanceModule,
       ],
     };
   }

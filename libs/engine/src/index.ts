@@ -1,4 +1,5 @@
 export * from './lib/engine-errors';
+export * from './lib/execution/execution-limits';
 export * from './lib/execution/execution-state';
 export * from './lib/execution/job-controls';
 export * from './lib/execution/job-events';

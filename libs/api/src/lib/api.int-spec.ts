@@ -187,6 +187,17 @@ describe('control-plane API', () => {
       expectBadRequest(await call('GET', '/api/sources/abc'), 'params.id');
     });
 
+    it('answers a body that is not JSON with the same 400 shape', async () => {
+      const response = await fetch(`${base}/api/sources`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: '{"name": ',
+      });
+      expect(response.status).toBe(400);
+      const errorBody = await response.json();
+      expect(errorBody).toMatchObject({ statusCode: 400, error: 'Bad Request', path: 'body' });
+    });
+
     it('creates target types and targets', async () => {
       const source = await call('POST', '/api/sources', {
         name: 'targets-src',

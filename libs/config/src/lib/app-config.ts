@@ -67,6 +67,21 @@ export interface SchedulerConfig {
   misfireGraceMs: number;
 }
 
+export interface RetentionConfig {
+  /** Daily crawling_queues partitions whose day ended more than this long ago are dropped (when finished). */
+  queueRetentionDays: number;
+  /** Terminal jobs completed more than this long ago move to crawling_jobs_archive. */
+  jobRetentionDays: number;
+  /** Jobs moved per archive transaction. */
+  archiveBatchSize: number;
+  /** Pause between archive batches, so the archiver never monopolises the database. */
+  archivePauseMs: number;
+  /** Daily queue partitions kept ready beyond today. */
+  partitionsAheadDays: number;
+  /** How often the maintenance routine runs (on one replica at a time). */
+  maintenanceIntervalMs: number;
+}
+
 export interface AppConfig {
   app: AppName;
   port: number;
@@ -78,6 +93,7 @@ export interface AppConfig {
   fetch: FetchConfig;
   transport: TransportConfig;
   scheduler: SchedulerConfig;
+  retention: RetentionConfig;
 }
 
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/crawlflow';
@@ -145,6 +161,14 @@ export function loadConfig(app: AppName, env: Env): AppConfig {
       batchSize: int(env, 'SCHEDULER_BATCH', 100, 1, 10_000),
       catchUpWindowSeconds: int(env, 'SCHEDULER_CATCH_UP_WINDOW_SECONDS', 3600, 0, 31_536_000),
       misfireGraceMs: int(env, 'SCHEDULER_MISFIRE_GRACE_MS', 5000, 0, 3_600_000),
+    },
+    retention: {
+      queueRetentionDays: int(env, 'QUEUE_RETENTION_DAYS', 7, 1, 3650),
+      jobRetentionDays: int(env, 'JOB_RETENTION_DAYS', 30, 1, 36_500),
+      archiveBatchSize: int(env, 'ARCHIVE_BATCH_SIZE', 500, 1, 10_000),
+      archivePauseMs: int(env, 'ARCHIVE_PAUSE_MS', 100, 0, 60_000),
+      partitionsAheadDays: int(env, 'PARTITIONS_AHEAD_DAYS', 3, 1, 366),
+      maintenanceIntervalMs: int(env, 'MAINTENANCE_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
     },
   };
 }

@@ -225,7 +225,7 @@ const EXPECTED_INDEXES: Record<string, Record<string, string[]>> = {
     PRIMARY: ['id', 'created_at'],
     idx_queues_claim: ['status', 'queue_type', 'priority', 'created_at', 'scheduled_for'],
     idx_queues_task: ['task_id'],
-    idx_queues_job_status: ['job_id', 'status'],
+    idx_queues_job_status: ['job_id', 'status', 'scheduled_for'],
     idx_queues_lease: ['status', 'lease_until'],
   },
   crawling_schedules: {
@@ -248,6 +248,8 @@ const EXPECTED_INDEXES: Record<string, Record<string, string[]>> = {
   workflow_steps: { uq_steps_workflow_version_order: ['workflow_id', 'workflow_version', 'step_order'] },
   workflow_versions: { PRIMARY: ['workflow_id', 'version'] },
   target_types: { uq_target_types_code: ['code'] },
+  crawling_tasks_archive: { PRIMARY: ['id'], idx_tasks_archive_job: ['job_id', 'sequence_number'] },
+  workflow_executions_archive: { PRIMARY: ['id'], idx_executions_archive_job: ['job_id'] },
 };
 
 const UNIQUE_INDEXES = [
@@ -308,6 +310,9 @@ function expectedTables(): Record<string, Record<string, string>> {
     for (const [table, columns] of Object.entries(source)) all[table] = { ...all[table], ...columns };
   }
   all.crawling_jobs_archive = { ...all.crawling_jobs, archived_at: 'timestamp' };
+  // Archived jobs take their tasks and executions along (1764720000000-JobArchive).
+  all.crawling_tasks_archive = { ...all.crawling_tasks, archived_at: 'timestamp' };
+  all.workflow_executions_archive = { ...all.workflow_executions, archived_at: 'timestamp' };
   return all;
 }
 
@@ -362,6 +367,22 @@ describe('the initial schema', () => {
       ).map((row) => `${row.COLUMN_NAME} ${row.COLUMN_TYPE}`);
     const jobs = await columnsOf('crawling_jobs');
     expect(await columnsOf('crawling_jobs_archive')).toEqual([...jobs, 'archived_at timestamp(3)']);
+  });
+
+  it('has task and execution archives with exactly the columns of their live tables, plus archived_at', async () => {
+    const columnsOf = async (table: string): Promise<string[]> =>
+      (
+        await db.dataSource.query<{ COLUMN_NAME: string; COLUMN_TYPE: string }[]>(
+          'SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+          [schema(), table],
+        )
+      ).map((row) => `${row.COLUMN_NAME} ${row.COLUMN_TYPE}`);
+    for (const table of ['crawling_tasks', 'workflow_executions']) {
+      expect(await columnsOf(`${table}_archive`)).toEqual([
+        ...(await columnsOf(table)),
+        'archived_at timestamp(3)',
+      ]);
+    }
   });
 
   it('has the seed indexes and the claim, lease, due-schedule and job indexes', async () => {

@@ -55,16 +55,31 @@ export class OutboxRelay {
   /** One round; returns how many entries were published. */
   async runOnce(): Promise<number> {
     if (!this.publisher.isReady()) return 0;
-    return withDeadlockRetry(() =>
-      this.dataSource.transaction('READ COMMITTED', async (manager) => {
+    let published: ClaimedEntry[] = [];
+    try {
+      return await this.dataSource.transaction('READ COMMITTED', async (manager) => {
+        published = [];
         const claimed = await TaskLedger.claimDue(manager, this.options.batchSize);
         if (claimed.length === 0) return 0;
         await this.publisher.publishAll(claimed.map(toMessage));
+        published = claimed;
         await TaskLedger.markDispatched(manager, claimed, this.options.leaseMs);
         for (const entry of claimed) this.metrics.published(entry.stage, 1);
         return claimed.length;
-      }),
-    );
+      });
+    } catch (error) {
+      if (published.length === 0) throw error;
+      // The messages are out but the transaction that marks them died (a deadlock victim, a lost
+      // connection): mark them now, or every one would be published a second time.
+      const entries = published;
+      await withDeadlockRetry(() =>
+        this.dataSource.transaction('READ COMMITTED', (manager) =>
+          TaskLedger.markDispatched(manager, entries, this.options.leaseMs),
+        ),
+      );
+      for (const entry of entries) this.metrics.published(entry.stage, 1);
+      return entries.length;
+    }
   }
 
   private async run(): Promise<void> {

@@ -60,6 +60,8 @@ export class TaskWorker {
   private readonly results: Coalescer<TaskResult, undefined>;
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
+  /** Ledger entries being handled here now: a second copy of one of them adds nothing. */
+  private readonly handling = new Set<string>();
 
   constructor(
     client: AmqpClient,
@@ -118,6 +120,21 @@ export class TaskWorker {
       return this.refuse(delivery, `a ${task.stage} task on a ${this.options.stage} queue`);
     }
 
+    if (this.handling.has(task.queue_id)) {
+      // The first copy is still unacked: if this process dies, that one comes back.
+      this.metrics.taskHandled(task.stage, 'duplicate', 0);
+      this.consumer.ack(delivery);
+      return;
+    }
+    this.handling.add(task.queue_id);
+    try {
+      await this.run(delivery, task);
+    } finally {
+      this.handling.delete(task.queue_id);
+    }
+  }
+
+  private async run(delivery: Delivery, task: TaskMessage): Promise<void> {
     const status = await this.statuses.submit(task.queue_id);
     if (status === undefined) return this.refuse(delivery, `unknown ledger entry ${task.queue_id}`);
     if (FINISHED.has(status)) {

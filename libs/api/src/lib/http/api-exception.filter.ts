@@ -54,6 +54,10 @@ export function toErrorBody(error: unknown): ApiErrorBody {
         error: typeof body.error === 'string' ? body.error : reasonPhrase(statusCode),
         message,
         ...(typeof body.path === 'string' ? { path: body.path } : {}),
+        // Nest turns express's JSON body-parser SyntaxError into a bare 400: say it is the body.
+        ...(statusCode === 400 && body.path === undefined && /\bJSON\b/.test(message)
+          ? { path: 'body', message: `body: not JSON (${message})` }
+          : {}),
       };
     }
     return { statusCode, error: reasonPhrase(statusCode), message: String(response) };

@@ -19,7 +19,7 @@ import { QueueStage, QueueStatus, QueueType } from '../enums';
 // HIGH_PRIORITY, NORMAL, LOW_PRIORITY.
 @Index('idx_queues_claim', ['status', 'queueType', 'priority', 'createdAt', 'scheduledFor'])
 @Index('idx_queues_task', ['taskId'])
-@Index('idx_queues_job_status', ['jobId', 'status'])
+@Index('idx_queues_job_status', ['jobId', 'status', 'scheduledFor'])
 // Lease recovery: PROCESSING entries whose lease ran out are dispatched again.
 @Index('idx_queues_lease', ['status', 'leaseUntil'])
 export class CrawlingQueue {

@@ -17,6 +17,8 @@ export interface NewTask {
   priority: number;
   /** Delay before the entry becomes due (0: now). */
   delayMs?: number;
+  /** Enqueue parked until this UTC time ('YYYY-MM-DD HH:MM:SS'), to be released later (wins over delayMs). */
+  parkedUntil?: string;
   /** What the worker receives as `payload`. */
   payload: Record<string, unknown>;
 }

@@ -69,14 +69,14 @@ export class TaskLedger {
     await manager.query(
       `INSERT INTO crawling_queues
          (queue_type, stage, job_id, task_id, priority, status, scheduled_for, attempt_count, payload)
-       VALUES ${withIds.map(() => "(?, ?, ?, ?, ?, 'WAITING', NOW(3) + INTERVAL ? MICROSECOND, 0, ?)").join(', ')}`,
+       VALUES ${withIds.map(({ task }) => `(?, ?, ?, ?, ?, 'WAITING', ${task.parkedUntil ? '?' : 'NOW(3) + INTERVAL ? MICROSECOND'}, 0, ?)`).join(', ')}`,
       withIds.flatMap(({ task, taskId }) => [
         queueTypeForTier(tierForPriority(task.priority)),
         task.taskType,
         task.jobId,
         taskId,
         task.priority,
-        Math.max(0, Math.round((task.delayMs ?? 0) * 1000)),
+        task.parkedUntil ?? Math.max(0, Math.round((task.delayMs ?? 0) * 1000)),
         JSON.stringify(task.payload),
       ]),
     );

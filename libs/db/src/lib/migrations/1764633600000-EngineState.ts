@@ -9,7 +9,9 @@ const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uni
  *   task, so a second delivery of a fetch whose result is not applied yet reuses the page;
  * - url_validators: the last ETag / Last-Modified per workflow and URL, for INCREMENTAL jobs;
  * - crawl_frontier: the URLs a site crawl has seen, unique per job (each fetched at most once);
- * - outbox_events: job events written in the transaction that decided them, relayed to crawl.events.
+ * - outbox_events: job events written in the transaction that decided them, relayed to crawl.events;
+ * - resource_pools: named slot counts shared by the workflows whose parallel_execution_config names
+ *   the pool.
  */
 export class EngineState1764633600000 implements MigrationInterface {
   name = 'EngineState1764633600000';
@@ -56,10 +58,23 @@ export class EngineState1764633600000 implements MigrationInterface {
       PRIMARY KEY (\`id\`),
       INDEX \`idx_outbox_unpublished\` (\`published_at\`, \`id\`)
     ) ${TABLE_OPTIONS}`);
+    await queryRunner.query(`CREATE TABLE \`resource_pools\` (
+      \`name\` varchar(50) NOT NULL,
+      \`slots\` int NOT NULL,
+      \`created_at\` timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      \`updated_at\` timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+      PRIMARY KEY (\`name\`)
+    ) ${TABLE_OPTIONS}`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['outbox_events', 'crawl_frontier', 'url_validators', 'crawl_pages']) {
+    for (const table of [
+      'resource_pools',
+      'outbox_events',
+      'crawl_frontier',
+      'url_validators',
+      'crawl_pages',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS \`${table}\``);
     }
   }

@@ -2,11 +2,13 @@ import { InitialSchema1764374400000 } from './1764374400000-InitialSchema';
 import { SchedulerPolicies1764460800000 } from './1764460800000-SchedulerPolicies';
 import { WorkflowVersions1764547200000 } from './1764547200000-WorkflowVersions';
 import { EngineState1764633600000 } from './1764633600000-EngineState';
+import { JobArchive1764720000000 } from './1764720000000-JobArchive';
 
 export { InitialSchema1764374400000 } from './1764374400000-InitialSchema';
 export { SchedulerPolicies1764460800000 } from './1764460800000-SchedulerPolicies';
 export { WorkflowVersions1764547200000 } from './1764547200000-WorkflowVersions';
 export { EngineState1764633600000 } from './1764633600000-EngineState';
+export { JobArchive1764720000000 } from './1764720000000-JobArchive';
 
 /** In order of application; append only, never reorder or rename (the migrations table records names). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option type
@@ -15,4 +17,5 @@ export const MIGRATIONS: Function[] = [
   SchedulerPolicies1764460800000,
   WorkflowVersions1764547200000,
   EngineState1764633600000,
+  JobArchive1764720000000,
 ];

@@ -309,7 +309,7 @@ describe('workflow engine over the real transport and a local shop', () => {
     await resumeJob(db.dataSource, id);
     const done = await finished(id);
     expect(done.status).toBe('SUCCESS');
-    expect([...shop.hits.values()].every((n) => n === 1)).toBe(true);
+    expect([...shop.hits.entries()].filter(([, n]) => n !== 1)).toEqual([]);
 
     const other = await runJob(workflowId);
     await waitFor(async () => (await job(other)).success_count > 20, { what: 'the second job to run' });

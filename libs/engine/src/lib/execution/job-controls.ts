@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { conflict, notFound } from '../engine-errors';
 import { finishJob } from './job-finisher';
-import { PARKED_UNTIL } from './job-progress';
+import { readState } from './execution-state';
+import { type JobState, PARKED_UNTIL, releaseParked } from './job-progress';
 
 interface JobRow {
   id: string;

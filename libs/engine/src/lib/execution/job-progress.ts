@@ -8,6 +8,7 @@ import {
 import { AppliedResult, NewTask, TaskLedger } from '@crawlflow/db';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { DEFAULT_MAX_PARALLEL_TASKS } from './execution-limits';
 import { noteError, readState, readStepResults, stepResult, type ExecutionState } from './execution-state';
 import { finishJob, summarize } from './job-finisher';
 import { isEndOfList, stepIndexOf } from './result-decision';
@@ -46,9 +47,16 @@ interface ExecutionRow {
 
 export interface JobState extends ExecutionState {
   scopes?: PlaceholderScopes;
+  /** max_parallel_tasks: entries of this job dispatched or due at once. */
+  task_cap?: number;
+  /** Entries released (due, dispatched or scheduled for a retry) and not finished. */
+  in_flight?: number;
 }
 
-/** Writes planned tasks for one job: sequence numbers continue the job's count of tasks. */
+/**
+ * Writes planned tasks for one job (sequence numbers continue the job's count of tasks), parked:
+ * releaseParked() then lets the oldest ones go, up to the job's max_parallel_tasks.
+ */
 export async function enqueuePlanned(
   manager: EntityManager,
   job: { id: string; priority: number; total_items: number },
@@ -66,8 +74,32 @@ export async function enqueuePlanned(
     inputData: JSON.stringify(task.payload),
     priority: Number(job.priority),
     payload: task.payload,
+    parkedUntil: PARKED_UNTIL,
   }));
   await TaskLedger.enqueue(manager, tasks);
+}
+
+/**
+ * max_parallel_tasks: parked entries of the job become due, oldest first, while fewer than the cap
+ * are in flight. A paused job releases nothing. Index (job_id, status, scheduled_for) serves the
+ * ORDER BY id: the cost does not grow with the job.
+ */
+export async function releaseParked(
+  manager: EntityManager,
+  jobId: string,
+  state: JobState,
+  paused: boolean,
+): Promise<void> {
+  const cap = state.task_cap ?? DEFAULT_MAX_PARALLEL_TASKS;
+  const room = cap - (state.in_flight ?? 0);
+  if (paused || room <= 0) return;
+  const result: { affectedRows: number } = await manager.query(
+    `UPDATE crawling_queues SET scheduled_for = NOW(3)
+      WHERE job_id = ? AND status = 'WAITING' AND scheduled_for = ?
+      ORDER BY id LIMIT ?`,
+    [jobId, PARKED_UNTIL, room],
+  );
+  state.in_flight = (state.in_flight ?? 0) + result.affectedRows;
 }
 
 export function urlHash(url: string): string {
@@ -202,14 +234,10 @@ export class JobProgress {
 
     if (active && !failJob && links.length > 0)
       planned.push(...(await this.admitLinks(manager, jobId, runtime, state, links, conditional)));
+    state.in_flight = Math.max(0, (state.in_flight ?? 0) - processed);
     if (active && !failJob) {
       await enqueuePlanned(manager, job, runtime, planned);
-      if (execution.status === 'PAUSED' && planned.length > 0) {
-        await manager.query(
-          "UPDATE crawling_queues SET scheduled_for = ? WHERE job_id = ? AND status = 'WAITING'",
-          [PARKED_UNTIL, jobId],
-        );
-      }
+      await releaseParked(manager, jobId, state, execution.status === 'PAUSED');
     }
     const added = active && !failJob ? planned.length : 0;
     const total = Number(job.total_items) + added;

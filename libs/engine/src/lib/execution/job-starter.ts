@@ -1,9 +1,10 @@
 import { SchemaError } from '@crawlflow/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { emptyState } from './execution-state';
+import { admitJob, parallelConfig } from './execution-limits';
 import { recordJobEvent } from './job-events';
 import { finishJob } from './job-finisher';
-import { enqueuePlanned, type JobState, urlHash } from './job-progress';
+import { enqueuePlanned, type JobState, releaseParked, urlHash } from './job-progress';
 import { planFirstTasks, type PlaceholderScopes, type PlannedTask } from './task-planner';
 import { loadWorkflowRuntime, type RuntimeCache, type WorkflowRuntime } from './workflow-runtime';
 
@@ -104,7 +105,8 @@ export class JobStarter {
     }
     this.runtimes.set(jobId, runtime);
     const scopes = await loadScopes(manager, job);
-    const state: JobState = { ...emptyState(), scopes };
+    const limits = await parallelConfig(manager, String(job.workflow_id));
+    const state: JobState = { ...emptyState(), scopes, task_cap: limits.maxParallelTasks, in_flight: 0 };
     let planned: PlannedTask[];
     try {
       planned =
@@ -122,12 +124,13 @@ export class JobStarter {
       `UPDATE crawling_jobs SET status = 'RUNNING', started_at = NOW(3), total_items = ? WHERE id = ?`,
       [planned.length, jobId],
     );
+    await enqueuePlanned(manager, { id: jobId, priority: job.priority, total_items: 0 }, runtime, planned);
+    await releaseParked(manager, jobId, state, false);
     await manager.query(
       `INSERT INTO workflow_executions (workflow_id, job_id, current_step, status, context, step_results, started_at)
        VALUES (?, ?, ?, 'RUNNING', ?, '{}', NOW(3))`,
       [job.workflow_id, jobId, first.name, JSON.stringify(state)],
     );
-    await enqueuePlanned(manager, { id: jobId, priority: job.priority, total_items: 0 }, runtime, planned);
     if (state.crawl) {
       await manager.query(
         'INSERT IGNORE INTO crawl_frontier (job_id, url_hash, url, depth) VALUES (?, ?, ?, 0)',

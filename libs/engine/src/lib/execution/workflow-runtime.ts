@@ -1,6 +1,6 @@
-import { parseWorkflowDefinition, type WorkflowDefinition } from '@crawlflow/contracts';
+import type { WorkflowDefinition } from '@crawlflow/contracts';
 import type { EntityManager } from 'typeorm';
-import { notFound } from '../engine-errors';
+import { loadWorkflowVersion } from '../workflows/workflow-store';
 
 /** A job's definition as it runs: the version it was created with, and that version's step rows. */
 export interface WorkflowRuntime {
@@ -12,52 +12,19 @@ export interface WorkflowRuntime {
   stepIds: Array<string | null>;
 }
 
-interface Queryable {
-  query: EntityManager['query'];
-}
-
-/**
- * Loads a workflow version. Older versions live in workflow_versions (written on every change);
- * the current one is also on crawling_workflows. Definitions were validated when saved, so this
- * parse only fills defaults.
- */
+/** A job's workflow version, through the workflow store (which also backfills missing step rows). */
 export async function loadWorkflowRuntime(
-  db: Queryable,
+  manager: EntityManager,
   workflowId: string,
   version: number,
 ): Promise<WorkflowRuntime> {
-  const [workflow] = (await db.query(
-    'SELECT id, workflow_type, version, workflow_definition FROM crawling_workflows WHERE id = ?',
-    [workflowId],
-  )) as Array<{ id: string; workflow_type: string; version: number; workflow_definition: string | null }>;
-  if (!workflow) throw notFound(`workflow ${workflowId} does not exist`);
-  let text = Number(workflow.version) === Number(version) ? workflow.workflow_definition : null;
-  if (text === null) {
-    const [row] = (await db.query(
-      'SELECT workflow_definition FROM workflow_versions WHERE workflow_id = ? AND version = ?',
-      [workflowId, version],
-    )) as Array<{ workflow_definition: string }>;
-    if (!row) throw notFound(`workflow ${workflowId} has no version ${version}`);
-    text = row.workflow_definition;
-  }
-  const definition = parseWorkflowDefinition(JSON.parse(text ?? '{}'));
-  const steps = (await db.query(
-    'SELECT id, step_order, workflow_version FROM workflow_steps WHERE workflow_id = ? ORDER BY step_order',
-    [workflowId],
-  )) as Array<{ id: string; step_order: number; workflow_version?: number }>;
-  const ofVersion = steps.filter(
-    (s) => s.workflow_version === undefined || Number(s.workflow_version) === Number(version),
-  );
-  const stepIds = definition.steps.map((_, index) => {
-    const row = ofVersion.find((s) => Number(s.step_order) === index + 1);
-    return row ? String(row.id) : null;
-  });
+  const loaded = await loadWorkflowVersion(manager, workflowId, version);
   return {
-    workflowId: String(workflow.id),
-    version: Number(version),
-    workflowType: workflow.workflow_type,
-    definition,
-    stepIds,
+    workflowId: String(loaded.workflow.id),
+    version,
+    workflowType: loaded.workflow.workflow_type,
+    definition: loaded.definition,
+    stepIds: loaded.steps.map((step) => step.id),
   };
 }
 
@@ -76,7 +43,7 @@ export class RuntimeCache {
     return runtime;
   }
 
-  async load(db: Queryable, jobIds: readonly string[]): Promise<void> {
+  async load(db: EntityManager, jobIds: readonly string[]): Promise<void> {
     const missing = [...new Set(jobIds)].filter((id) => !this.byJob.has(id));
     if (missing.length === 0) return;
     const jobs = (await db.query(

@@ -115,9 +115,9 @@ export class EngineService implements OnModuleInit, OnModuleDestroy {
     this.starting = true;
     try {
       for (;;) {
-        const started = await this.starter.startDue(20);
-        if (started.length > 0) this.relay.kick();
-        if (started.length < 20) break;
+        const started = await this.starter.startDue();
+        if (started.length === 0) break;
+        this.relay.kick();
       }
     } catch (error) {
       this.logger.warn(`starting jobs failed: ${(error as Error).message}`);

@@ -1,0 +1,117 @@
+import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
+import { runMaintenance } from './maintenance-routine';
+import { DAY_MS, dailyPartitionName, startOfUtcDay } from './partition-plan';
+
+jest.setTimeout(150_000);
+
+/** 1000 × 2^10 = 1,024,000 finished entries (doubling INSERT … SELECT), and 10,000 waiting ones. */
+const SEED_ROWS = 1000;
+const DOUBLINGS = 10;
+const WAITING = 10_000;
+
+/** The seed's claim query, as the relay runs it (TaskLedger.claimDue). */
+const CLAIM = `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload
+  FROM crawling_queues
+ WHERE status = 'WAITING' AND scheduled_for <= NOW(3)
+ ORDER BY queue_type, priority DESC, created_at
+ LIMIT 100
+   FOR UPDATE SKIP LOCKED`;
+
+let db: TestDatabase;
+
+async function scalar(sql: string): Promise<number> {
+  const [row] = await db.dataSource.query(sql);
+  return Number(Object.values(row)[0]);
+}
+
+interface ExplainRow {
+  key: string | null;
+  rows: number | string;
+  Extra: string | null;
+}
+
+async function explainClaim(): Promise<ExplainRow[]> {
+  return db.dataSource.query(`EXPLAIN ${CLAIM}`);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const seed = Array.from({ length: SEED_ROWS }, (_, i) => i);
+  // Finished entries of today, of every tier, stage and priority.
+  await db.dataSource.query(
+    `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, created_at)
+     VALUES ${seed.map(() => '(?, ?, ?, ?, ?, ?, NOW(3) - INTERVAL ? SECOND)').join(', ')}`,
+    seed.flatMap((i) => [
+      ['HIGH_PRIORITY', 'NORMAL', 'LOW_PRIORITY'][i % 3],
+      ['FETCH', 'PARSE', 'STORE'][i % 3],
+      i,
+      i,
+      (i % 10) + 1,
+      i % 20 === 0 ? 'FAILED' : 'COMPLETED',
+      i,
+    ]),
+  );
+  for (let i = 0; i < DOUBLINGS; i += 1) {
+    await db.dataSource.query(
+      `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, created_at)
+       SELECT queue_type, stage, job_id, task_id, priority, status, created_at FROM crawling_queues`,
+    );
+  }
+  // Waiting entries of tomorrow's partition (created "tomorrow", due now), so the old day can go.
+  const waiting = Array.from({ length: 1000 }, (_, i) => i);
+  for (let batch = 0; batch < WAITING / 1000; batch += 1) {
+    await db.dataSource.query(
+      `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, scheduled_for, created_at)
+       VALUES ${waiting.map(() => "(?, 'FETCH', 1, ?, ?, 'WAITING', NOW(3) - INTERVAL 1 SECOND, NOW(3) + INTERVAL 1 DAY + INTERVAL ? SECOND)").join(', ')}`,
+      waiting.flatMap((i) => [
+        ['HIGH_PRIORITY', 'NORMAL', 'LOW_PRIORITY'][i % 3],
+        batch * 1000 + i,
+        (i % 10) + 1,
+        i,
+      ]),
+    );
+  }
+  await db.dataSource.query('ANALYZE TABLE crawling_queues');
+}, 150_000);
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('the claim query on a large ledger', () => {
+  it('uses idx_queues_claim over 1,024,000 finished + 10,000 waiting entries, before and after the old day is dropped', async () => {
+    expect(await scalar("SELECT COUNT(*) FROM crawling_queues WHERE status IN ('COMPLETED', 'FAILED')")).toBe(
+      SEED_ROWS * 2 ** DOUBLINGS,
+    );
+    const before = await explainClaim();
+    expect(before).toHaveLength(1);
+    expect(before[0].key).toBe('idx_queues_claim');
+    // A range over the WAITING entries of the index, not a scan of the finished ones.
+    expect(Number(before[0].rows)).toBeLessThan(100_000);
+
+    const today = dailyPartitionName(startOfUtcDay(Date.now()));
+    const report = await runMaintenance(
+      db.dataSource,
+      {
+        queueRetentionDays: 7,
+        partitionsAheadDays: 3,
+        jobRetentionDays: 30,
+        archiveBatchSize: 500,
+        archivePauseMs: 0,
+      },
+      { now: new Date(Date.now() + 10 * DAY_MS) },
+    );
+    if (report.status !== 'done' || !report.partitions.ok) throw new Error(JSON.stringify(report));
+    expect(report.partitions.dropped).toEqual([today]);
+    expect(await scalar('SELECT COUNT(*) FROM crawling_queues')).toBe(WAITING);
+
+    await db.dataSource.query('ANALYZE TABLE crawling_queues');
+    const after = await explainClaim();
+    expect(after[0].key).toBe('idx_queues_claim');
+
+    // High tier first, then priority, then age — and every waiting entry is still there to claim.
+    const claimed: Array<{ queue_type: string }> = await db.dataSource.transaction((m) => m.query(CLAIM));
+    expect(claimed).toHaveLength(100);
+    expect(claimed.every((row) => row.queue_type === 'HIGH_PRIORITY')).toBe(true);
+  });
+});

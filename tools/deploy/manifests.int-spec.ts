@@ -265,7 +265,7 @@ describe('docker-compose.yml', () => {
 
   it('the Kubernetes schemas would catch a wrong type (the check can fail)', () => {
     const [deployment] = render('k8s/base').filter((o) => o.kind === 'Deployment');
-    const broken = structuredClone(deployment) as { spec: { replicas: unknown } };
+    const broken = structuredClone(deployment) as unknown as { spec: { replicas: unknown } };
     broken.spec.replicas = 'two';
     expect(schemaError(broken)).toMatch(/replicas/);
   });

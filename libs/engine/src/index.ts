@@ -14,3 +14,5 @@ export * from './lib/workflows/workflow-rows';
 export * from './lib/workflows/workflow-store';
 export * from './lib/orchestrator/engine.module';
 export * from './lib/orchestrator/engine.service';
+export * from './lib/selection/condition-expression';
+export * from './lib/selection/workflow-selection';

@@ -430,20 +430,33 @@ describe('control-plane API', () => {
         await call('POST', `/api/workflows/${workflowId}/jobs`, { depends_on: [{}] }),
         'body.depends_on[0].job_id',
       );
-      expect(
-        (await call('POST', `/api/workflows/${workflowId}/jobs`, { depends_on: [{ job_id: '1' }] })).status,
-      ).toBe(422);
+      expectBadRequest(
+        await call('POST', `/api/workflows/${workflowId}/jobs`, { depends_on: [{ job_id: '999999' }] }),
+        'body.depends_on[0].job_id',
+      );
       expect((await call('POST', '/api/workflows/999999/jobs', {})).status).toBe(404);
       expect((await call('POST', `/api/workflows/${workflowId}/jobs`, { target_id: '999999' })).status).toBe(
         404,
       );
     });
 
-    it('POST /api/jobs needs a target and, for now, a workflow_id', async () => {
+    it('GET /api/jobs/:id reads an archived job, marked archived', async () => {
+      await db.dataSource.query(
+        `INSERT INTO crawling_jobs_archive (id, workflow_id, job_type, status, total_items, processed_items, completed_at, archived_at)
+         VALUES (900001, ?, 'FULL', 'SUCCESS', 3, 3, NOW(3) - INTERVAL 40 DAY, NOW(3))`,
+        [workflowId],
+      );
+      const answer = await call('GET', '/api/jobs/900001');
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ id: '900001', status: 'SUCCESS', archived: true });
+      expect((await call('GET', '/api/jobs/900002')).status).toBe(404);
+    });
+
+    it('POST /api/jobs needs a target; without a workflow_id and no mapping it answers 422', async () => {
       expectBadRequest(await call('POST', '/api/jobs', { workflow_id: workflowId }), 'body.target_id');
       const unmapped = await call('POST', '/api/jobs', { target_id: targetId });
       expect(unmapped.status).toBe(422);
-      expect(unmapped.body.message).toContain('dynamic workflow selection not configured');
+      expect(unmapped.body.message).toMatch(/no workflow is mapped|no target type/);
       const started = await call('POST', '/api/jobs', {
         target_id: targetId,
         workflow_id: workflowId,

@@ -76,7 +76,7 @@ async function moveBatch(
     const rows: Array<{ id: string | number }> = await manager.query(
       `SELECT j.id FROM crawling_jobs j
         WHERE j.id > ? AND j.status IN ${TERMINAL}
-          AND j.completed_at < COALESCE(?, NOW(3)) - INTERVAL ? DAY
+          AND j.completed_at < COALESCE(CAST(? AS DATETIME(3)), NOW(3)) - INTERVAL ? DAY
           AND NOT EXISTS (
             SELECT 1 FROM job_dependencies d JOIN crawling_jobs w ON w.id = d.job_id
              WHERE d.depends_on_job_id = j.id AND w.status IN ('PENDING', 'RUNNING'))

@@ -5,6 +5,8 @@ import { createDataSource, DbModule } from '@crawlflow/db';
 import { MetricsService } from '@crawlflow/observability';
 import { createTestDatabase, insertWorkflow, TestDatabase, waitFor } from '@crawlflow/testing';
 import { DataSource } from 'typeorm';
+import { findArchivedJob } from './archived-job';
+import { archiveCompletedJobs } from './job-archiver';
 import { withMaintenanceLock } from './maintenance-lock';
 import { MaintenanceReport, runMaintenance, SKIPPED_LOCK_HELD } from './maintenance-routine';
 import { MaintenanceModule } from './maintenance.module';
@@ -101,6 +103,20 @@ describe('maintenance on several replicas', () => {
     expect(other).toMatch(
       /crawlflow_oldest_live_row_age_seconds\{table="crawling_jobs",app="scheduler"\} \d+/,
     );
+  });
+
+  it('takes the archive cut-off from the clock it is given', async () => {
+    const [job] = await db.dataSource
+      .query(
+        "INSERT INTO crawling_jobs (workflow_id, status, completed_at) VALUES (?, 'SUCCESS', NOW(3) - INTERVAL 5 DAY)",
+        [workflowId],
+      )
+      .then((result: { insertId: number }) => [String(result.insertId)]);
+    const archive = { retentionDays: 30, batchSize: 100, pauseMs: 0 };
+    expect((await archiveCompletedJobs(db.dataSource, archive)).jobs).toBe(0);
+    const inAMonth = new Date(Date.now() + 26 * 86_400_000);
+    expect((await archiveCompletedJobs(db.dataSource, archive, { now: inAMonth })).jobs).toBe(1);
+    expect(await findArchivedJob(db.dataSource, job)).toMatchObject({ id: job, archived: true });
   });
 
   it('a replica that finds the lock held skips at once', async () => {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SchemaError } from '@crawlflow/contracts';
-import { cancelJob, JOB_TYPES, pauseJob, resumeJob, retryJob, unprocessable } from '@crawlflow/engine';
+import { cancelJob, JOB_TYPES, pauseJob, resumeJob, retryJob } from '@crawlflow/engine';
 import { DataSource } from 'typeorm';
 import { afterId, parsePageQuery } from '../http/pagination';
 import { idParam, queryId, queryOneOf } from '../http/request-fields';
@@ -26,7 +26,7 @@ const JOB_BODY = {
     },
     depends_on: {
       type: 'array',
-      description: 'not supported yet: a non-empty list is refused with 422',
+      description: 'jobs this one waits for: FINISH (any end) or SUCCESS (cancelled if that job fails)',
       items: {
         type: 'object',
         properties: {
@@ -67,7 +67,7 @@ export class JobsController {
   @HttpCode(202)
   @ApiOperation({
     summary:
-      'Start a job for a target; with workflow_id that workflow, without it the mapped one (not configured yet: 422)',
+      'Start a job for a target; with workflow_id that workflow, without it the one its type mappings pick (422 when none matches)',
   })
   @ApiBody({
     schema: {
@@ -80,10 +80,6 @@ export class JobsController {
     const request = parseJobRequest(raw ?? undefined, 'body', 'id', true);
     if (!request.targetId) {
       throw new SchemaError('body.target_id', 'required');
-    }
-    if (!request.workflowId) {
-      // Picking the workflow by target_workflow_mappings comes with the mappings API.
-      throw unprocessable('dynamic workflow selection not configured: give workflow_id');
     }
     const { job, created } = await this.jobs.start(request.workflowId, request);
     if (!created) res.setHeader('Idempotent-Replayed', 'true');

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createJob, notFound, unprocessable } from '@crawlflow/engine';
+import { createJob, notFound } from '@crawlflow/engine';
+import { findArchivedJob } from '@crawlflow/retention';
 import { DataSource } from 'typeorm';
 import { encodeCursor, Page, pageOf } from '../http/pagination';
 import { normalise, Row } from '../http/rows';
@@ -22,14 +23,15 @@ export interface ItemsPage extends Page<Record<string, unknown>> {
 export class JobsService {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
-  /** Creates (or, for a repeated idempotency key, finds) the job; `created` tells which. */
-  async start(workflowId: string, request: JobRequest): Promise<{ job: Row; created: boolean }> {
-    if (request.dependsOn && request.dependsOn.length > 0) {
-      throw unprocessable('depends_on is not supported yet: the engine does not wait for dependencies');
-    }
+  /**
+   * Creates (or, for a repeated idempotency key, finds) the job; `created` tells which. Without a
+   * workflow id, the target's type mappings pick the workflow.
+   */
+  async start(workflowId: string | undefined, request: JobRequest): Promise<{ job: Row; created: boolean }> {
     const result = await this.db.transaction((manager) =>
       createJob(manager, {
-        workflowId,
+        ...(workflowId ? { workflowId } : {}),
+        dependsOn: (request.dependsOn ?? []).map((d) => ({ jobId: d.jobId, type: d.dependencyType })),
         targetId: request.targetId ?? null,
         params: request.params,
         priority: request.priority,
@@ -46,7 +48,24 @@ export class JobsService {
     return normalise(row, ['params']);
   }
 
+  /** A live job, or an archived one (marked `archived: true`, its execution from the archive). */
   async get(id: string): Promise<JobDetail> {
+    const [live] = (await this.db.query('SELECT id FROM crawling_jobs WHERE id = ?', [id])) as Row[];
+    if (!live) {
+      const archived = await findArchivedJob(this.db, id);
+      if (!archived) throw notFound(`job ${id} does not exist`);
+      const [execution] = (await this.db.query(
+        'SELECT * FROM workflow_executions_archive WHERE job_id = ? ORDER BY id DESC LIMIT 1',
+        [id],
+      )) as Row[];
+      const row = normalise(archived as unknown as Row, ['params']);
+      const total = Number(row.total_items ?? 0);
+      return {
+        ...row,
+        progress: { processed: Number(row.processed_items ?? 0), total, percent: 100 },
+        execution: execution ? normalise(execution, ['context', 'step_results']) : null,
+      };
+    }
     const job = await this.getRow(id);
     const [execution] = (await this.db.query(
       'SELECT * FROM workflow_executions WHERE job_id = ? ORDER BY id DESC LIMIT 1',

@@ -65,11 +65,23 @@ export async function resumeJob(dataSource: DataSource, jobId: string): Promise<
     )) as Array<{ id: string; status: string }>;
     if (job.status !== 'RUNNING' || execution?.status !== 'PAUSED')
       throw conflict(`job ${jobId} is not paused`);
-    await manager.query("UPDATE workflow_executions SET status = 'RUNNING' WHERE id = ?", [execution.id]);
-    await manager.query(
-      "UPDATE crawling_queues SET scheduled_for = NOW(3) WHERE job_id = ? AND status = 'WAITING'",
+    // Everything waiting was parked by the pause: count what is still out, release up to the cap.
+    const [row] = (await manager.query('SELECT context FROM workflow_executions WHERE id = ?', [
+      execution.id,
+    ])) as Array<{
+      context: string | null;
+    }>;
+    const state = readState(row?.context ?? null) as JobState;
+    const [out] = (await manager.query(
+      "SELECT COUNT(*) AS n FROM crawling_queues WHERE job_id = ? AND status = 'PROCESSING'",
       [jobId],
-    );
+    )) as Array<{ n: string }>;
+    state.in_flight = Number(out.n);
+    await releaseParked(manager, jobId, state, false);
+    await manager.query("UPDATE workflow_executions SET status = 'RUNNING', context = ? WHERE id = ?", [
+      JSON.stringify(state),
+      execution.id,
+    ]);
   });
 }
 

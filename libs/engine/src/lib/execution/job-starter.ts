@@ -63,14 +63,13 @@ export class JobStarter {
   constructor(
     private readonly dataSource: DataSource,
     private readonly runtimes: RuntimeCache,
-    private readonly canStart: (manager: EntityManager, jobIds: string[]) => Promise<Set<string>> = async (
-      _m,
-      ids,
-    ) => new Set(ids),
   ) {}
 
-  /** One round; returns the ids of the jobs it started or ended. */
-  async startDue(limit = 20): Promise<string[]> {
+  /**
+   * One round over the first `limit` PENDING jobs (priority, then age); returns the ids it started.
+   * Jobs held back by a dependency or a limit stay PENDING for a later round.
+   */
+  async startDue(limit = 100): Promise<string[]> {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const jobs = (await manager.query(
         `SELECT id, workflow_id, workflow_version, target_id, job_type, priority, params, total_items
@@ -79,14 +78,13 @@ export class JobStarter {
           LIMIT ? FOR UPDATE SKIP LOCKED`,
         [limit],
       )) as PendingJob[];
-      if (jobs.length === 0) return [];
-      const allowed = await this.canStart(
-        manager,
-        jobs.map((job) => String(job.id)),
-      );
       const started: string[] = [];
       for (const job of jobs) {
-        if (!allowed.has(String(job.id))) continue;
+        const admission = await admitJob(manager, {
+          id: String(job.id),
+          workflow_id: String(job.workflow_id),
+        });
+        if (admission !== 'start') continue;
         await this.start(manager, job);
         started.push(String(job.id));
       }

@@ -1,11 +1,18 @@
 import type { EntityManager } from 'typeorm';
 import { invalid, notFound } from '../engine-errors';
+import { selectWorkflowForTarget } from '../selection/workflow-selection';
 
 export const JOB_TYPES = ['FULL', 'INCREMENTAL', 'RETRY'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
+export interface JobDependency {
+  jobId: string;
+  type: 'FINISH' | 'SUCCESS';
+}
+
 export interface NewJob {
-  workflowId: string;
+  /** Omitted with a targetId: the target type's mappings pick the workflow. */
+  workflowId?: string;
   targetId?: string | null;
   scheduleId?: string | null;
   /** The due time a schedule fired for; (schedule_id, scheduled_at) is unique. */
@@ -14,6 +21,8 @@ export interface NewJob {
   priority?: number;
   jobType?: JobType;
   idempotencyKey?: string | null;
+  /** Jobs this one waits for; only existing jobs, so the dependency graph cannot have a cycle. */
+  dependsOn?: JobDependency[];
 }
 
 export interface CreatedJob {
@@ -33,12 +42,17 @@ export function defaultJobType(workflowType: string): JobType {
  * comes through here, inside their own transaction.
  */
 export async function createJob(manager: EntityManager, input: NewJob): Promise<CreatedJob> {
+  if (!input.workflowId && !input.targetId)
+    throw invalid('name a workflow_id, or a target_id to pick one by mapping', 'workflow_id');
+  const workflowId =
+    input.workflowId ?? (await selectWorkflowForTarget(manager, String(input.targetId), input.params ?? {}));
   const [workflow] = (await manager.query(
     'SELECT id, workflow_type, version, is_active FROM crawling_workflows WHERE id = ?',
-    [input.workflowId],
+    [workflowId],
   )) as Array<{ id: string; workflow_type: string; version: number; is_active: number }>;
-  if (!workflow) throw notFound(`workflow ${input.workflowId} does not exist`);
-  if (!workflow.is_active) throw invalid(`workflow ${input.workflowId} is not active`, 'workflow_id');
+  if (!workflow) throw notFound(`workflow ${workflowId} does not exist`);
+  if (!workflow.is_active) throw invalid(`workflow ${workflowId} is not active`, 'workflow_id');
+  await checkDependencies(manager, input.dependsOn ?? []);
   if (input.targetId) {
     const [target] = (await manager.query('SELECT id FROM crawl_targets WHERE id = ?', [
       input.targetId,
@@ -68,7 +82,14 @@ export async function createJob(manager: EntityManager, input: NewJob): Promise<
         input.scheduledAt ?? null,
       ],
     );
-    return { id: String(result.insertId), created: true };
+    const id = String(result.insertId);
+    if (input.dependsOn && input.dependsOn.length > 0) {
+      await manager.query(
+        'INSERT INTO job_dependencies (job_id, depends_on_job_id, dependency_type) VALUES ?',
+        [input.dependsOn.map((dependency) => [id, dependency.jobId, dependency.type])],
+      );
+    }
+    return { id, created: true };
   } catch (error) {
     if ((error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
     // A unique key said "already there": the same idempotency key, or the same schedule run.
@@ -81,4 +102,37 @@ export async function createJob(manager: EntityManager, input: NewJob): Promise<
     if (!existing) throw error;
     return { id: String(existing.id), created: false };
   }
+}
+
+/**
+ * Dependencies name existing jobs (or archived ones: they finished long ago), each once. A new job
+ * can only wait for jobs that exist before it, so no cycle can form.
+ */
+async function checkDependencies(manager: EntityManager, dependsOn: readonly JobDependency[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const [index, dependency] of dependsOn.entries()) {
+    const path = `depends_on[${index}]`;
+    if (!/^[1-9]\d{0,19}$/.test(String(dependency.jobId)))
+      throw invalid(`${path}.job_id: must be a job id`, `${path}.job_id`);
+    if (dependency.type !== 'FINISH' && dependency.type !== 'SUCCESS') {
+      throw invalid(`${path}.dependency_type: must be FINISH or SUCCESS`, `${path}.dependency_type`);
+    }
+    if (seen.has(String(dependency.jobId)))
+      throw invalid(`${path}.job_id: job ${dependency.jobId} is listed twice`, `${path}.job_id`);
+    seen.add(String(dependency.jobId));
+  }
+  if (seen.size === 0) return;
+  const found = (await manager.query(
+    `SELECT id FROM crawling_jobs WHERE id IN (?) UNION SELECT id FROM crawling_jobs_archive WHERE id IN (?)`,
+    [[...seen], [...seen]],
+  )) as Array<{ id: string }>;
+  const known = new Set(found.map((row) => String(row.id)));
+  dependsOn.forEach((dependency, index) => {
+    if (!known.has(String(dependency.jobId))) {
+      throw invalid(
+        `depends_on[${index}].job_id: job ${dependency.jobId} does not exist`,
+        `depends_on[${index}].job_id`,
+      );
+    }
+  });
 }

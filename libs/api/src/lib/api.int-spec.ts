@@ -640,4 +640,111 @@ describe('control-plane API', () => {
       expect(text).toContain('crawlflow_task_retry_ratio');
     });
   });
+
+  describe('schedules and execution controls', () => {
+    let workflowId: string;
+
+    beforeAll(async () => {
+      const created = await call('POST', '/api/workflows', {
+        workflow_name: 'controls-wf',
+        workflow_type: 'FULL_SCAN',
+        workflow_definition: {
+          steps: [
+            { name: 'fetch', type: 'FETCH', config: { url_pattern: 'http://127.0.0.1/x' } },
+            { name: 'parse', type: 'PARSE', config: { selectors: { title: 'h1' } } },
+          ],
+        },
+      });
+      workflowId = created.body.id as string;
+    });
+
+    it('creates, reads (with the next 5 fire times), pauses, fires and deletes a schedule', async () => {
+      const created = await call('POST', '/api/schedules', {
+        workflow_id: workflowId,
+        schedule_type: 'FIXED',
+        cron_expression: '0 9 * * 1-5',
+        timezone: 'Asia/Seoul',
+        priority: 8,
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      const detail = await call('GET', `/api/schedules/${id}`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.next_fire_times).toHaveLength(5);
+      const paused = await call('PATCH', `/api/schedules/${id}`, { is_active: false });
+      expect(paused.body.is_active).toBe(false);
+      const fired = await call('POST', `/api/schedules/${id}/fire`);
+      expect(fired.status).toBe(202);
+      expect(fired.body.job_id).toMatch(/^\d+$/);
+      expect((await call('GET', '/api/schedules')).body.data.map((s: { id: string }) => s.id)).toContain(id);
+      expect((await call('DELETE', `/api/schedules/${id}`)).status).toBe(204);
+      expect((await call('GET', '/api/schedules')).body.data.map((s: { id: string }) => s.id)).not.toContain(
+        id,
+      );
+      expect((await call('GET', '/api/schedules/999999')).status).toBe(404);
+    });
+
+    it('refuses an invalid cron expression or time zone with the reason', async () => {
+      const badCron = await call('POST', '/api/schedules', {
+        workflow_id: workflowId,
+        schedule_type: 'FIXED',
+        cron_expression: '61 * * * *',
+      });
+      expect(badCron.status).toBe(400);
+      expect(badCron.body.path).toBe('body.cron_expression');
+      const badZone = await call('POST', '/api/schedules', {
+        workflow_id: workflowId,
+        schedule_type: 'FIXED',
+        cron_expression: '0 * * * *',
+        timezone: 'Mars/Olympus',
+      });
+      expect(badZone.status).toBe(400);
+      expect(badZone.body.path).toBe('body.timezone');
+    });
+
+    it('sets parallelism and resource pools', async () => {
+      const set = await call('PUT', `/api/workflows/${workflowId}/parallelism`, {
+        max_parallel_jobs: 2,
+        max_parallel_tasks: 4,
+        resource_pool: 'shared',
+      });
+      expect(set.status).toBe(200);
+      expect(set.body).toMatchObject({
+        workflow_id: workflowId,
+        max_parallel_jobs: 2,
+        max_parallel_tasks: 4,
+        resource_pool: 'shared',
+      });
+      expectBadRequest(
+        await call('PUT', `/api/workflows/${workflowId}/parallelism`, { max_parallel_jobs: 0 }),
+        'body.max_parallel_jobs',
+      );
+      expect((await call('PUT', '/api/workflows/999999/parallelism', {})).status).toBe(404);
+      const pool = await call('PUT', '/api/resource-pools/shared', { slots: 3 });
+      expect(pool.body).toMatchObject({ name: 'shared', slots: 3 });
+      expectBadRequest(await call('PUT', '/api/resource-pools/shared', {}), 'body.slots');
+    });
+
+    it('creates mappings and refuses a bad condition with its position', async () => {
+      const type = await call('POST', '/api/target-types', { code: 'mapped', name: 'Mapped' });
+      const mapping = await call('POST', '/api/target-workflow-mappings', {
+        target_type_id: type.body.id,
+        workflow_id: workflowId,
+        condition_expression: "target.url matches '^https://' and params.region == 'kr'",
+        priority: 5,
+      });
+      expect(mapping.status).toBe(201);
+      const bad = await call('POST', '/api/target-workflow-mappings', {
+        target_type_id: type.body.id,
+        workflow_id: workflowId,
+        condition_expression: "target.url == 'x' and",
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.path).toBe('body.condition_expression');
+      expect(bad.body.message).toMatch(/position 22/);
+      const list = await call('GET', `/api/target-workflow-mappings?target_type_id=${type.body.id}`);
+      expect(list.body.data).toHaveLength(1);
+      expect(list.body.next_cursor).toBeNull();
+    });
+  });
 });

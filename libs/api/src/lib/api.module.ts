@@ -3,11 +3,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { DefinitionCheckers } from '@crawlflow/contracts';
 import { CatalogController } from './catalog/catalog.controller';
 import { CatalogService } from './catalog/catalog.service';
+import { ControlsController } from './controls/controls.controller';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { API_TOKEN, ApiTokenGuard } from './http/api-token.guard';
 import { OpenApiService } from './http/openapi.service';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
+import { SchedulesController } from './schedules/schedules.controller';
 import { KEY_METRICS_INTERVAL_MS, KeyMetricsService } from './metrics/key-metrics.service';
 import { BrokerProbe } from './stats/broker-probe.service';
 import { StatsController } from './stats/stats.controller';
@@ -60,7 +62,14 @@ export class ApiModule {
     }
     return {
       module: ApiModule,
-      controllers: [CatalogController, WorkflowsController, JobsController, StatsController],
+      controllers: [
+        CatalogController,
+        WorkflowsController,
+        JobsController,
+        StatsController,
+        SchedulesController,
+        ControlsController,
+      ],
       providers,
       exports: [DEFINITION_CHECKERS, JobsService, CatalogService],
     };

@@ -100,12 +100,14 @@ export class ApiClient {
     }
     if (!response.ok) {
       const error = (parsed ?? {}) as { message?: unknown; path?: unknown };
-      const message = typeof error.message === 'string' ? error.message : text.slice(0, 200) || response.statusText;
+      const message =
+        typeof error.message === 'string' ? error.message : text.slice(0, 200) || response.statusText;
       // The API names the offending field when there is one; otherwise say which request failed.
       const where = typeof error.path === 'string' ? error.path : `${method} ${path}`;
       throw new ApiError(response.status, message, where, parsed);
     }
-    if (parsed === undefined && text) throw new ApiError(response.status, `${method} ${path}: answer is not JSON`);
+    if (parsed === undefined && text)
+      throw new ApiError(response.status, `${method} ${path}: answer is not JSON`);
     return parsed as T;
   }
 }

@@ -15,7 +15,9 @@ export function summaryLines(job: JobView): string[] {
       `${job.processed}/${job.total} tasks, ${job.succeeded} succeeded, ${job.failed} failed, ${job.retries} retries`,
   ];
   if (inserted + updated + unchanged + skipped > 0) {
-    lines.push(`stored: ${inserted} inserted, ${updated} updated, ${unchanged} unchanged, ${skipped} skipped`);
+    lines.push(
+      `stored: ${inserted} inserted, ${updated} updated, ${unchanged} unchanged, ${skipped} skipped`,
+    );
   } else {
     lines.push(`records: ${job.itemsProcessed}`);
   }

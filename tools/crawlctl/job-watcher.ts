@@ -41,7 +41,10 @@ export async function watchJob(client: ApiClient, id: string, options: WatchOpti
     if (final) return job;
     if (Date.now() >= deadline) {
       options.renderer?.finish();
-      throw new ApiError(0, `job ${id} still ${job.status} after ${Math.round((options.timeoutMs ?? 0) / 1000)} s; gave up watching`);
+      throw new ApiError(
+        0,
+        `job ${id} still ${job.status} after ${Math.round((options.timeoutMs ?? 0) / 1000)} s; gave up watching`,
+      );
     }
     await sleep(interval);
   }

@@ -147,7 +147,7 @@ export function loadConfig(app: AppName, env: Env): AppConfig {
       bodyTimeoutMs: int(env, 'FETCH_BODY_TIMEOUT_MS', 30_000, 1, 600_000),
       maxResponseBytes: int(env, 'FETCH_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxRedirects: int(env, 'FETCH_MAX_REDIRECTS', 5, 0, 50),
-      userAgent: raw(env, 'FETCH_USER_AGENT') ?? 'crawlflow/0.1 (+https://github.com/crawlflow)',
+      userAgent: raw(env, 'FETCH_USER_AGENT') ?? 'crawlflow/0.1',
       obeyRobotsTxt: bool(env, 'FETCH_OBEY_ROBOTS', true),
     },
     transport: {

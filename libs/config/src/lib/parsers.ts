@@ -18,16 +18,6 @@ export function int(env: Env, name: string, fallback: number, min: number, max: 
   return parsed;
 }
 
-export function ratio(env: Env, name: string, fallback: number): number {
-  const value = raw(env, name);
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
-    throw new ConfigError(name, `expected a number between 0 and 1, got "${value}"`);
-  }
-  return parsed;
-}
-
 export function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const value = raw(env, name);
   if (value === undefined) return fallback;

@@ -226,7 +226,6 @@ const EXPECTED_INDEXES: Record<string, Record<string, string[]>> = {
     idx_queues_claim: ['status', 'queue_type', 'priority', 'created_at', 'scheduled_for'],
     idx_queues_task: ['task_id'],
     idx_queues_job_status: ['job_id', 'status', 'scheduled_for'],
-    idx_queues_lease: ['status', 'lease_until'],
   },
   crawling_schedules: {
     idx_schedules_due: ['is_active', 'next_run_at'],

@@ -21,7 +21,6 @@ import { QueueStage, QueueStatus, QueueType } from '../enums';
 @Index('idx_queues_task', ['taskId'])
 @Index('idx_queues_job_status', ['jobId', 'status', 'scheduledFor'])
 // Lease recovery: PROCESSING entries whose lease ran out are dispatched again.
-@Index('idx_queues_lease', ['status', 'leaseUntil'])
 export class CrawlingQueue {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

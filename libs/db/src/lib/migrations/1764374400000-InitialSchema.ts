@@ -49,8 +49,7 @@ function createQueuesTable(nowMs: number): string {
     PRIMARY KEY (\`id\`, \`created_at\`),
     INDEX \`idx_queues_claim\` (\`status\`, \`queue_type\`, \`priority\` DESC, \`created_at\`, \`scheduled_for\`),
     INDEX \`idx_queues_task\` (\`task_id\`),
-    INDEX \`idx_queues_job_status\` (\`job_id\`, \`status\`, \`scheduled_for\`),
-    INDEX \`idx_queues_lease\` (\`status\`, \`lease_until\`)
+    INDEX \`idx_queues_job_status\` (\`job_id\`, \`status\`, \`scheduled_for\`)
   ) ${TABLE_OPTIONS}
   PARTITION BY RANGE (FLOOR(UNIX_TIMESTAMP(\`created_at\`))) (
     ${dailyPartition(today)},

@@ -1,0 +1,126 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { APP_NAMES, AppName } from '@crawlflow/config';
+
+/** dist/tools/demo/app-runner.js → dist/ */
+const DIST = join(__dirname, '..', '..');
+const KILL_AFTER_MS = 15_000;
+
+export interface RunningApp {
+  name: string;
+  port?: number;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/**
+ * Runs the migrator and the five apps as child processes, like `npm start`, but with every line
+ * going to one log file (prefixed with the app's name) so the terminal keeps the progress display.
+ */
+export class AppRunner {
+  private readonly log: WriteStream;
+  readonly apps: RunningApp[] = [];
+
+  constructor(
+    readonly logFile: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.log = createWriteStream(logFile, { flags: 'a' });
+  }
+
+  private start(name: string, script: string, env: NodeJS.ProcessEnv, port?: number): RunningApp {
+    const child = spawn(process.execPath, [join(DIST, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const label = `[${name}] `;
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) this.log.write(`${label}${line}\n`);
+      });
+      stream?.on('end', () => rest && this.log.write(`${label}${rest}\n`));
+    }
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('close', (code) => resolve(code));
+      child.once('error', (error) => {
+        this.log.write(`${label}cannot start: ${error.message}\n`);
+        resolve(1);
+      });
+    });
+    const app = { name, port, child, exited };
+    this.apps.push(app);
+    return app;
+  }
+
+  /** Applies the migrations (the migrator creates the database when it is missing). */
+  async migrate(timeoutMs: number): Promise<void> {
+    const migrator = this.start('migrator', 'apps/migrator/src/main.js', this.env);
+    const code = await withTimeout(migrator.exited, timeoutMs, 'the migrations');
+    if (code !== 0) throw new Error(`migrations failed (exit code ${code}); see ${this.logFile}`);
+  }
+
+  /** The apps on `basePort`..`basePort + 4`, in APP_NAMES order (orchestrator first). */
+  startApps(basePort: number): Map<AppName, number> {
+    const ports = new Map<AppName, number>();
+    APP_NAMES.forEach((app, i) => {
+      const port = basePort + i;
+      ports.set(app, port);
+      this.start(app, `apps/${app}/src/main.js`, { ...this.env, PORT: String(port) }, port);
+    });
+    return ports;
+  }
+
+  /** A child that died early: the demo cannot go on, and says which one. */
+  deadApp(): RunningApp | undefined {
+    return this.apps.find((app) => app.name !== 'migrator' && !isRunning(app.child));
+  }
+
+  /** SIGTERM to every child still running, SIGKILL to those that ignore it; resolves once all are gone. */
+  async stopAll(): Promise<void> {
+    const running = this.apps.filter((app) => isRunning(app.child));
+    for (const app of running) app.child.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      for (const app of running) if (isRunning(app.child)) app.child.kill('SIGKILL');
+    }, KILL_AFTER_MS);
+    await Promise.all(running.map((app) => app.exited));
+    clearTimeout(killer);
+    await new Promise<void>((resolve) => this.log.end(() => resolve()));
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${Math.round(ms / 1000)} s waiting for ${what}`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive free ports, starting the search at `from` (so `npm start`'s 3000.. is left alone). */
+export async function freePortRange(count: number, from: number): Promise<number> {
+  for (let base = from; base < from + 2000; base += count) {
+    let free = true;
+    for (let offset = 0; offset < count && free; offset += 1) free = await portFree(base + offset);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports from ${from}`);
+}
+
+export { portFree };

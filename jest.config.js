@@ -32,10 +32,15 @@ const tier = (displayName, suffix, extra = {}) => ({
   ...extra,
 });
 
+const services = {
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+};
+
 module.exports = {
   projects: [
     tier('unit', 'spec'),
-    tier('int', 'int-spec', { globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' }),
-    tier('e2e', 'e2e-spec', { globalSetup: '<rootDir>/libs/testing/src/global-setup.ts' }),
+    tier('int', 'int-spec', services),
+    tier('e2e', 'e2e-spec', services),
   ],
 };

@@ -89,7 +89,9 @@ export class ProgressRenderer {
 
   update(frame: ProgressFrame, final = false): void {
     if (this.tty) {
-      this.out.write(`\r\x1b[2K${barLine(frame, this.out.columns ?? 80)}`);
+      // A pseudo-terminal may report no width (0): assume a usual one rather than a 20-column bar.
+      const columns = (this.out.columns ?? 0) > 20 ? (this.out.columns as number) : 100;
+      this.out.write(`\r\x1b[2K${barLine(frame, columns)}`);
       this.drawn = true;
       if (final) this.finish();
       return;

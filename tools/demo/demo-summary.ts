@@ -8,6 +8,8 @@ export interface FetchFigures {
   detailPages: number;
   listNotModified: number;
   detailNotModified: number;
+  /** List pages past the last one (404): how pagination learns where the list ends. */
+  endProbes: number;
 }
 
 function outputOf(task: Json): Json {
@@ -20,11 +22,21 @@ export async function fetchFigures(client: ApiClient, jobId: string): Promise<Fe
   const tasks = await client.all(`/api/jobs/${jobId}/tasks`);
   const fetches = tasks.filter((task) => task.task_type === 'FETCH' && task.status === 'SUCCESS');
   const firstStep = Math.min(...fetches.map((task) => Number(task.step_order ?? 1)));
-  const figures: FetchFigures = { listPages: 0, detailPages: 0, listNotModified: 0, detailNotModified: 0 };
+  const figures: FetchFigures = {
+    listPages: 0,
+    detailPages: 0,
+    listNotModified: 0,
+    detailNotModified: 0,
+    endProbes: 0,
+  };
   for (const task of fetches) {
     const list = Number(task.step_order ?? 1) === firstStep;
-    const notModified = outputOf(task).not_modified === true;
-    if (list) {
+    const output = outputOf(task);
+    const notModified = output.not_modified === true;
+    // A page past the end of the list (404) ends pagination and keeps no output.
+    if (list && (output.status === undefined || Number(output.status) >= 400)) {
+      figures.endProbes += 1;
+    } else if (list) {
       figures.listPages += 1;
       if (notModified) figures.listNotModified += 1;
     } else {
@@ -47,15 +59,16 @@ export function demoSummary(job: JobView, fetches: FetchFigures, wallMs: number)
   const lines = [
     `Result: job ${job.id} ${job.status} in ${formatDuration(ms)}`,
     `  items:        ${inserted} inserted, ${updated} updated, ${unchanged} unchanged${skipped ? `, ${skipped} skipped` : ''}`,
-    `  pages:        ${pages} fetched (${fetches.listPages} list, ${fetches.detailPages} detail), ${perSecond.toFixed(1)} pages/s`,
+    `  pages:        ${pages} fetched (${fetches.listPages} list, ${fetches.detailPages} detail), ${perSecond.toFixed(1)} pages/s` +
+      (fetches.endProbes ? ` (+${fetches.endProbes} past the last list page)` : ''),
     `  not modified: ${notModified} of ${pages} pages answered 304 Not Modified` +
       (notModified ? ` (${fetches.listNotModified} list, ${fetches.detailNotModified} detail)` : ''),
     `  retries:      ${job.retries} (flaky pages answered 503 and were fetched again)`,
     `  failures:     ${job.failed}${job.errorSummary && job.failed ? ` (${job.errorSummary})` : ''}`,
   ];
-  if (inserted + updated === 0 && unchanged > 0) {
+  if (inserted + updated === 0 && unchanged + notModified > 0) {
     lines.push(
-      `  => nothing changed since the last run: all ${unchanged} items are unchanged (the shop answered 304 to If-None-Match).`,
+      `  => nothing changed since the last run: ${unchanged} items unchanged, ${notModified} pages answered 304 to If-None-Match.`,
     );
   } else if (inserted + updated > 0) {
     lines.push(

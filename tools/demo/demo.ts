@@ -58,8 +58,14 @@ async function waitReady(ports: number[], runner: AppRunner, timeoutMs: number):
   }
 }
 
-async function runDemo(runner: AppRunner, shop: SampleShop): Promise<boolean> {
-  const started = Date.now();
+/** What a failed or interrupted demo must undo: its job would otherwise resume on the next start. */
+interface Started {
+  client?: ApiClient;
+  jobId?: string;
+}
+
+async function runDemo(runner: AppRunner, shop: SampleShop, started: Started): Promise<boolean> {
+  const begun = Date.now();
   say('crawlflow demo');
   say(`  sample shop:  ${shop.url} (10 list pages, 200 products; some slow, some flaky)`);
   say(`  app logs:     ${runner.logFile}`);
@@ -74,6 +80,7 @@ async function runDemo(runner: AppRunner, shop: SampleShop): Promise<boolean> {
     baseUrl: `http://127.0.0.1:${base}`,
     token: process.env.API_TOKEN || undefined,
   });
+  started.client = client;
   const file = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Parameters<typeof applyWorkflow>[1];
   // A source per shop address: an earlier run's source (another port) stays as it was.
   const port = new URL(shop.url).port;
@@ -84,16 +91,17 @@ async function runDemo(runner: AppRunner, shop: SampleShop): Promise<boolean> {
   );
   // params win over the source: the job crawls this shop even if the source says otherwise.
   const job = await client.post(`/api/workflows/${workflow.id}/jobs`, { params: { base_url: shop.url } });
+  started.jobId = String(job.id);
   say(`  job:          ${job.id} (${job.job_type})`);
   say('');
   const final = await watchJob(client, String(job.id), {
     intervalMs: 250,
-    timeoutMs: Math.max(10_000, TIMEOUT_MS - (Date.now() - started) - 20_000),
+    timeoutMs: Math.max(10_000, TIMEOUT_MS - (Date.now() - begun) - 20_000),
     renderer: new ProgressRenderer(process.stdout, 2000),
   });
   say('');
   const fetches = await fetchFigures(client, final.id);
-  for (const line of demoSummary(final, fetches, Date.now() - started)) say(line);
+  for (const line of demoSummary(final, fetches, Date.now() - begun)) say(line);
   return final.status === 'SUCCESS';
 }
 
@@ -102,9 +110,17 @@ async function main(): Promise<void> {
   const env = { ...processEnv(), FETCH_ALLOW_HOSTS: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
   const runner = new AppRunner(logFile, env);
   let shop: SampleShop | undefined;
+  const started: Started = {};
+  let finished = false;
   let cleaning: Promise<void> | undefined;
   const cleanUp = (): Promise<void> => {
     cleaning ??= (async () => {
+      if (!finished && started.client && started.jobId) {
+        await started.client.post(`/api/jobs/${started.jobId}/cancel`).then(
+          () => say(`cancelled job ${started.jobId}`),
+          (error: Error) => say(`could not cancel job ${started.jobId}: ${error.message}`),
+        );
+      }
       await runner.stopAll();
       await shop?.close();
     })();
@@ -121,7 +137,12 @@ async function main(): Promise<void> {
   let ok = false;
   try {
     shop = await startShop();
-    ok = await withTimeout(runDemo(runner, shop), TIMEOUT_MS, `the demo (DEMO_TIMEOUT_MS=${TIMEOUT_MS})`);
+    ok = await withTimeout(
+      runDemo(runner, shop, started),
+      TIMEOUT_MS,
+      `the demo (DEMO_TIMEOUT_MS=${TIMEOUT_MS})`,
+    );
+    finished = true;
   } catch (error) {
     process.stdout.write('\n');
     process.stderr.write(`demo failed: ${(error as Error).message}\n  app logs: ${logFile}\n`);

@@ -108,6 +108,18 @@ describe('a job survives its orchestrator being killed', () => {
       },
       { sourceId: source },
     );
+    await db.dataSource.query(
+      'INSERT INTO parallel_execution_config (workflow_id, max_parallel_jobs, max_parallel_tasks) VALUES (?, 5, 64)',
+      [workflowId],
+    );
+    const metric = async (name: string): Promise<number[]> => {
+      const text = await (await fetch(`http://127.0.0.1:${basePort}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(name))
+        .map((line) => Number(line.split(' ').pop()));
+    };
+    const before = { success: await metric('crawlflow_job_success_ratio') };
     const { id } = await db.dataSource.transaction((m) => createJob(m, { workflowId }));
     const job = async (): Promise<Record<string, any>> =>
       (await db.dataSource.query('SELECT * FROM crawling_jobs WHERE id = ?', [id]))[0];
@@ -144,5 +156,18 @@ describe('a job survives its orchestrator being killed', () => {
     expect(done.success_count).toBe(done.total_items);
     expect(twice).toEqual([]);
     for (const worker of workers) expect(worker.isRunning()).toBe(true);
+    const after = await waitFor(
+      async () => {
+        const success = await metric('crawlflow_job_success_ratio');
+        const duration = await metric('crawlflow_job_avg_execution_seconds');
+        return success.some((v) => v === 1) && duration.some((v) => v > 0)
+          ? { success, duration }
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'the success ratio and average duration on /metrics' },
+    );
+    console.log(
+      `key figures: success ratio ${before.success.join(',') || 'n/a'} → ${after.success.join(',')}, average execution ${after.duration.join(',')} s`,
+    );
   });
 });

@@ -5,6 +5,12 @@ import { testAmqpUrl } from './services';
 
 const run = promisify(execFile);
 
+/** rabbitmqctl on this machine, or inside the test container (TESTCONTAINERS=1). */
+function rabbitmqctl(args: string[]): Promise<unknown> {
+  const container = process.env.RABBITMQCTL_CONTAINER;
+  return container ? run('docker', ['exec', container, 'rabbitmqctl', ...args]) : run('rabbitmqctl', args);
+}
+
 export interface TestVhost {
   name: string;
   /** AMQP_URL pointing at the vhost. */
@@ -20,14 +26,14 @@ export async function createTestVhost(): Promise<TestVhost> {
   const name = `cf_t_${randomBytes(5).toString('hex')}`;
   const base = new URL(testAmqpUrl());
   const user = decodeURIComponent(base.username) || 'guest';
-  await run('rabbitmqctl', ['-q', 'add_vhost', name]);
-  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', name, user, '.*', '.*', '.*']);
+  await rabbitmqctl(['-q', 'add_vhost', name]);
+  await rabbitmqctl(['-q', 'set_permissions', '-p', name, user, '.*', '.*', '.*']);
   base.pathname = `/${encodeURIComponent(name)}`;
   return {
     name,
     url: base.toString(),
     delete: async () => {
-      await run('rabbitmqctl', ['-q', 'delete_vhost', name]).catch(() => undefined);
+      await rabbitmqctl(['-q', 'delete_vhost', name]).catch(() => undefined);
     },
   };
 }

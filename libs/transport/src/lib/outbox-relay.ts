@@ -22,6 +22,7 @@ export interface OutboxRelayOptions {
 export class OutboxRelay {
   private running = false;
   private wake: (() => void) | undefined;
+  private kicked = false;
   private loop: Promise<void> | undefined;
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
@@ -41,8 +42,12 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** New entries were committed: look now instead of at the next interval. */
+  /**
+   * New entries were committed: look now instead of at the next interval. A kick during a round is
+   * remembered, so the round that follows starts at once.
+   */
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
@@ -86,6 +91,7 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       let published = 0;
+      this.kicked = false;
       try {
         published = await this.runOnce();
         failures = 0;
@@ -96,7 +102,7 @@ export class OutboxRelay {
           'OutboxRelay',
         );
       }
-      if (published >= this.options.batchSize) continue; // more is due right now
+      if (published >= this.options.batchSize || (this.kicked && failures === 0)) continue; // more is due now
       const pause =
         failures > 0 ? Math.min(5000, this.options.intervalMs * 2 ** failures) : await this.idlePause();
       await this.sleep(pause);
@@ -114,6 +120,7 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.kicked || !this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {

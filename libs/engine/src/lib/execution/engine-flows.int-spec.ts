@@ -1,3 +1,4 @@
+import { connect } from 'amqplib';
 import { startSampleShop, type SampleShop } from '@crawlflow/sample-shop';
 import {
   createTestDatabase,
@@ -92,6 +93,16 @@ describe('workflow engine over the real transport and a local shop', () => {
     await vhost?.delete();
   });
 
+  /** A workflow with 64 tasks in flight per job: the seed's default of 10 would make big jobs slow. */
+  async function wideWorkflow(...args: Parameters<typeof insertWorkflowWithDefinition>): Promise<string> {
+    const workflowId = await insertWorkflowWithDefinition(...args);
+    await db.dataSource.query(
+      'INSERT INTO parallel_execution_config (workflow_id, max_parallel_jobs, max_parallel_tasks) VALUES (?, 5, 64)',
+      [workflowId],
+    );
+    return workflowId;
+  }
+
   async function runJob(workflowId: string, params: Record<string, unknown> = {}): Promise<string> {
     const { id } = await db.dataSource.transaction((m) => createJob(m, { workflowId, params }));
     return id;
@@ -147,10 +158,49 @@ describe('workflow engine over the real transport and a local shop', () => {
     expect(step_results.parse_items.records).toBe(1000);
   });
 
+  it('publishes job.started and job.succeeded on crawl.events for a full run', async () => {
+    shop = await startSampleShop({ pages: 2, itemsPerPage: 5 });
+    const connection = await connect(vhost.url);
+    try {
+      const channel = await connection.createChannel();
+      await channel.assertExchange('crawl.events', 'topic', { durable: true });
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      await channel.bindQueue(queue, 'crawl.events', 'job.*');
+      const events: Array<{ key: string; body: Record<string, any> }> = [];
+      await channel.consume(
+        queue,
+        (message) => {
+          if (message)
+            events.push({ key: message.fields.routingKey, body: JSON.parse(message.content.toString()) });
+        },
+        { noAck: true },
+      );
+      const source = await insertSource(db.dataSource, shop.url);
+      const workflowId = await insertWorkflowWithDefinition(db.dataSource, SEED_EXAMPLE, {
+        sourceId: source,
+      });
+      const id = await runJob(workflowId);
+      await finished(id);
+      const mine = await waitFor(
+        () => {
+          const found = events.filter((e) => e.body.job_id === id);
+          return found.length >= 2 ? found : undefined;
+        },
+        { what: 'the start and end events' },
+      );
+      expect(mine.map((e) => e.key)).toEqual(['job.started', 'job.succeeded']);
+      expect(mine[1].body).toMatchObject({ job_id: id, workflow_id: workflowId, status: 'SUCCESS' });
+      expect(mine[1].body.counts.processed_items).toBe(mine[1].body.counts.total_items);
+      expect(mine[1].body.completed_at).toEqual(expect.any(String));
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('fans out 50 list pages into 1,000 detail fetches, parsed and stored; counts match the rows', async () => {
     shop = await startSampleShop({ pages: 50, itemsPerPage: 20 });
     const source = await insertSource(db.dataSource, shop.url);
-    const workflowId = await insertWorkflowWithDefinition(db.dataSource, LIST_DETAIL_STORE(), {
+    const workflowId = await wideWorkflow(db.dataSource, LIST_DETAIL_STORE(), {
       sourceId: source,
     });
     const id = await runJob(workflowId);
@@ -285,7 +335,7 @@ describe('workflow engine over the real transport and a local shop', () => {
       slow: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [i + 1, 20])),
     });
     const source = await insertSource(db.dataSource, shop.url);
-    const workflowId = await insertWorkflowWithDefinition(db.dataSource, LIST_DETAIL_STORE(), {
+    const workflowId = await wideWorkflow(db.dataSource, LIST_DETAIL_STORE(), {
       sourceId: source,
     });
     const id = await runJob(workflowId);

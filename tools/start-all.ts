@@ -2,16 +2,11 @@
  * `npm start`: migrates once, then runs the five apps as separate processes with one merged log
  * stream. Ctrl-C (or SIGTERM) stops them all gracefully; an app that dies on its own stops the rest.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { APP_NAMES, AppName, ConfigError, DEFAULT_PORTS, processEnv } from '@crawlflow/config';
+import { AppProcess, outcome, runBuilt, terminateAll } from './app-process';
 
 const RUNNER = 'start-all';
 const KILL_AFTER_MS = 15_000;
-/** dist/tools/start-all.js → dist/ */
-const DIST = join(__dirname, '..');
 const COLOURS = [36, 33, 35, 32, 34, 31, 90];
 
 const names = ['migrator', ...APP_NAMES, RUNNER];
@@ -30,12 +25,9 @@ function say(line: string): void {
   process.stdout.write(`${prefix(RUNNER)} ${line}\n`);
 }
 
-function pipeLines(name: string, stream: Readable | null): void {
-  if (!stream) return;
+function run(name: string, script: string, env: NodeJS.ProcessEnv): AppProcess {
   const label = prefix(name);
-  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-    process.stdout.write(`${label} ${line}\n`);
-  });
+  return runBuilt(name, script, env, (line) => process.stdout.write(`${label} ${line}\n`));
 }
 
 /** The orchestrator's port (PORT, default 3000); the other apps take the next four, in APP_NAMES order. */
@@ -54,39 +46,6 @@ function basePort(env: Readonly<Record<string, string | undefined>>): number {
   return port;
 }
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Proc {
-  child: ChildProcess;
-  /** Settles once the process has exited and its output has been read to the end. */
-  done: Promise<Exit>;
-}
-
-function run(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [join(DIST, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  pipeLines(name, child.stdout);
-  pipeLines(name, child.stderr);
-  const done = new Promise<Exit>((resolve) => {
-    child.once('close', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error) => {
-      say(`cannot run ${name}: ${error.message}`);
-      resolve({ code: 1, signal: null });
-    });
-  });
-  return { child, done };
-}
-
-function isRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function outcome({ code, signal }: Exit): string {
-  return signal ? `signal ${signal}` : `exit code ${code}`;
-}
-
 async function main(): Promise<void> {
   const env = processEnv();
   let base: number;
@@ -99,28 +58,17 @@ async function main(): Promise<void> {
   }
 
   let stopRequested: NodeJS.Signals | undefined;
-  let migrator: Proc | undefined; // while it runs
-  const apps = new Map<AppName, Proc>();
+  let migrator: AppProcess | undefined; // while it runs
+  const apps = new Map<AppName, AppProcess>();
   let stopping: Promise<never> | undefined;
 
   const stopAll = (exitCode: number): Promise<never> => {
     stopping ??= (async () => {
-      const running = [...apps.entries()].filter(([, proc]) => isRunning(proc.child));
-      for (const [, { child }] of running) child.kill('SIGTERM');
-      const killer = setTimeout(() => {
-        for (const [name, { child }] of running) {
-          if (isRunning(child)) {
-            say(`${name} did not stop within ${KILL_AFTER_MS / 1000} s; killing it`);
-            child.kill('SIGKILL');
-          }
-        }
-      }, KILL_AFTER_MS);
-      const results = await Promise.all(
-        running.map(async ([name, proc]) => [name, await proc.done] as const),
+      const exits = await terminateAll([...apps.values()], KILL_AFTER_MS, (name) =>
+        say(`${name} did not stop within ${KILL_AFTER_MS / 1000} s; killing it`),
       );
-      clearTimeout(killer);
-      for (const [name, result] of results) {
-        if (result.code !== 0) say(`${name} stopped with ${outcome(result)}`);
+      for (const { name, exit } of exits) {
+        if (exit.code !== 0) say(`${name} stopped with ${outcome(exit)}`);
       }
       say(exitCode === 0 ? 'all apps stopped' : 'all apps stopped after a failure');
       process.exit(exitCode);

@@ -1,22 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { APP_NAMES, AppName } from '@crawlflow/config';
+import { AppProcess, isRunning, runBuilt, terminateAll } from '../app-process';
 
-/** dist/tools/demo/app-runner.js → dist/ */
-const DIST = join(__dirname, '..', '..');
 const KILL_AFTER_MS = 15_000;
 
-export interface RunningApp {
-  name: string;
+export interface RunningApp extends AppProcess {
   port?: number;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-function isRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
 }
 
 /**
@@ -35,25 +25,11 @@ export class AppRunner {
   }
 
   private start(name: string, script: string, env: NodeJS.ProcessEnv, port?: number): RunningApp {
-    const child = spawn(process.execPath, [join(DIST, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const label = `[${name}] `;
-    for (const stream of [child.stdout, child.stderr]) {
-      let rest = '';
-      stream?.on('data', (chunk: Buffer) => {
-        const lines = (rest + chunk.toString('utf8')).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) this.log.write(`${label}${line}\n`);
-      });
-      stream?.on('end', () => rest && this.log.write(`${label}${rest}\n`));
-    }
-    const exited = new Promise<number | null>((resolve) => {
-      child.once('close', (code) => resolve(code));
-      child.once('error', (error) => {
-        this.log.write(`${label}cannot start: ${error.message}\n`);
-        resolve(1);
-      });
-    });
-    const app = { name, port, child, exited };
+    const app: RunningApp = {
+      ...runBuilt(name, script, env, (line) => this.log.write(`${label}${line}\n`)),
+      port,
+    };
     this.apps.push(app);
     return app;
   }
@@ -61,7 +37,7 @@ export class AppRunner {
   /** Applies the migrations (the migrator creates the database when it is missing). */
   async migrate(timeoutMs: number): Promise<void> {
     const migrator = this.start('migrator', 'apps/migrator/src/main.js', this.env);
-    const code = await withTimeout(migrator.exited, timeoutMs, 'the migrations');
+    const { code } = await withTimeout(migrator.done, timeoutMs, 'the migrations');
     if (code !== 0) throw new Error(`migrations failed (exit code ${code}); see ${this.logFile}`);
   }
 
@@ -83,13 +59,7 @@ export class AppRunner {
 
   /** SIGTERM to every child still running, SIGKILL to those that ignore it; resolves once all are gone. */
   async stopAll(): Promise<void> {
-    const running = this.apps.filter((app) => isRunning(app.child));
-    for (const app of running) app.child.kill('SIGTERM');
-    const killer = setTimeout(() => {
-      for (const app of running) if (isRunning(app.child)) app.child.kill('SIGKILL');
-    }, KILL_AFTER_MS);
-    await Promise.all(running.map((app) => app.exited));
-    clearTimeout(killer);
+    await terminateAll(this.apps, KILL_AFTER_MS);
     await new Promise<void>((resolve) => this.log.end(() => resolve()));
   }
 }

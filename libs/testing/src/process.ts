@@ -29,6 +29,8 @@ const spawned = new Set<SpawnedProcess>();
 export interface SpawnNodeOptions {
   name?: string;
   args?: string[];
+  /** Options for node itself, before the script (e.g. `-r @swc-node/register`). */
+  nodeArgs?: string[];
   cwd?: string;
   /** Merged over this process's environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
@@ -41,7 +43,7 @@ export function spawnNode(script: string, options: SpawnNodeOptions = {}): Spawn
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
     cwd: options.cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,3 +30,18 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * For "nothing happens" assertions: polls `check` throughout `durationMs` and fails at the first
+ * time it does not hold.
+ */
+export async function holdsFor(
+  check: () => boolean | Promise<boolean>,
+  options: { durationMs: number; intervalMs?: number; what?: string },
+): Promise<void> {
+  const end = Date.now() + options.durationMs;
+  do {
+    if (!(await check())) throw new Error(`${options.what ?? 'a condition'} stopped holding`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  } while (Date.now() < end);
+}

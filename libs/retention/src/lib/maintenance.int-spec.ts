@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppConfig, ConfigModule, loadConfig } from '@crawlflow/config';
 import { createDataSource, DbModule } from '@crawlflow/db';
 import { MetricsService } from '@crawlflow/observability';
-import { createTestDatabase, insertWorkflow, TestDatabase, waitFor } from '@crawlflow/testing';
+import { createTestDatabase, holdsFor, insertWorkflow, TestDatabase, waitFor } from '@crawlflow/testing';
 import { DataSource } from 'typeorm';
 import { findArchivedJob } from './archived-job';
 import { archiveCompletedJobs } from './job-archiver';
@@ -147,7 +147,6 @@ describe('maintenance on several replicas', () => {
     await app.close();
     expect(dataSource.isInitialized).toBe(false);
     const runs = service.totals.runs;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(service.totals.runs).toBe(runs);
+    await holdsFor(() => service.totals.runs === runs, { durationMs: 1500, what: 'no run after close' });
   });
 });

@@ -11,6 +11,7 @@ import {
   StepWorkers,
   TestDatabase,
   TestVhost,
+  holdsFor,
   waitFor,
 } from '@crawlflow/testing';
 import { createJob } from '../jobs/job-factory';
@@ -342,20 +343,22 @@ describe('workflow engine over the real transport and a local shop', () => {
     await waitFor(async () => (await job(id)).success_count > 30, { what: 'some progress' });
     await pauseJob(db.dataSource, id);
     expect((await execution(id)).status).toBe('PAUSED');
-    // In-flight work settles, then nothing moves while paused.
-    let last = -1;
+    // In-flight work settles (nothing dispatched is left), then nothing moves while paused.
     await waitFor(
       async () => {
-        const now = (await job(id)).processed_items;
-        const settled = now === last;
-        last = now;
-        return settled;
+        const [row] = await db.dataSource.query(
+          "SELECT COUNT(*) AS n FROM crawling_queues WHERE job_id = ? AND (status = 'PROCESSING' OR (status = 'WAITING' AND scheduled_for <= NOW(3)))",
+          [id],
+        );
+        return Number(row.n) === 0;
       },
-      { intervalMs: 700, what: 'in-flight tasks to settle' },
+      { intervalMs: 100, what: 'in-flight tasks to settle' },
     );
     const pausedAt = (await job(id)).processed_items;
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // a quiet period is the point here
-    expect((await job(id)).processed_items).toBe(pausedAt);
+    await holdsFor(async () => (await job(id)).processed_items === pausedAt, {
+      durationMs: 1000,
+      what: 'a paused job standing still',
+    });
     await resumeJob(db.dataSource, id);
     const done = await finished(id);
     expect(done.status).toBe('SUCCESS');

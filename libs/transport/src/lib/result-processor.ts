@@ -155,9 +155,11 @@ export class ResultProcessor {
       let unknown: Array<{ result: TaskResult; reason: string }> = [];
       applied = await withDeadlockRetry(() =>
         this.dataSource.transaction('READ COMMITTED', async (manager) => {
-          const states = await TaskLedger.lockStates(manager, [
-            ...new Set(valid.map((v) => v.result.queue_id)),
-          ]);
+          const states = await TaskLedger.lockStates(
+            manager,
+            [...new Set(valid.map((v) => v.result.queue_id))],
+            new Set(valid.filter((v) => v.result.outcome === 'FAILED').map((v) => v.result.queue_id)),
+          );
           const seen = new Set<string>();
           const decided: AppliedResult[] = [];
           unknown = [];

@@ -53,8 +53,8 @@ export interface LedgerTaskState {
   jobId: string;
   queueStatus: 'WAITING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
   attemptCount: number;
+  /** The task's retry_count (read for failed results only; 0 otherwise). */
   retryCount: number;
-  stepId: string | null;
 }
 
 export interface AppliedResult {

@@ -150,23 +150,30 @@ export class TaskLedger {
   static async lockStates(
     manager: EntityManager,
     queueIds: readonly string[],
+    /** Entries whose task's retry_count matters (failed results): read for these only. */
+    needRetryCount: ReadonlySet<string> = new Set(queueIds),
   ): Promise<Map<string, LedgerTaskState>> {
     if (queueIds.length === 0) return new Map();
+    // The entry rows are the lock: every result of a task goes through its entry.
     const rows: Array<{
       id: string;
       task_id: string;
       job_id: string;
       status: LedgerTaskState['queueStatus'];
       attempt_count: number;
-      retry_count: number;
-      step_id: string | null;
     }> = await manager.query(
-      `SELECT q.id, q.task_id, q.job_id, q.status, q.attempt_count, t.retry_count, t.step_id
-         FROM crawling_queues q JOIN crawling_tasks t ON t.id = q.task_id
-        WHERE q.id IN (?)
-          FOR UPDATE`,
+      'SELECT id, task_id, job_id, status, attempt_count FROM crawling_queues WHERE id IN (?) FOR UPDATE',
       [queueIds],
     );
+    const taskIds = rows.filter((row) => needRetryCount.has(String(row.id))).map((row) => row.task_id);
+    const retries = new Map<string, number>();
+    if (taskIds.length > 0) {
+      const tasks: Array<{ id: string; retry_count: number }> = await manager.query(
+        'SELECT id, retry_count FROM crawling_tasks WHERE id IN (?)',
+        [taskIds],
+      );
+      for (const task of tasks) retries.set(String(task.id), Number(task.retry_count));
+    }
     return new Map(
       rows.map((row) => [
         String(row.id),
@@ -176,8 +183,7 @@ export class TaskLedger {
           jobId: String(row.job_id),
           queueStatus: row.status,
           attemptCount: Number(row.attempt_count),
-          retryCount: Number(row.retry_count),
-          stepId: row.step_id === null ? null : String(row.step_id),
+          retryCount: retries.get(String(row.task_id)) ?? 0,
         },
       ]),
     );

@@ -9,3 +9,4 @@ export * from './fixture-process';
 export * from './process';
 export * from './tcp-proxy';
 export * from './engine-harness';
+export * from './routed-server';

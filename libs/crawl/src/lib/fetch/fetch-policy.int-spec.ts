@@ -1,11 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import { TaskFailure } from '@crawlflow/contracts';
+import { startRoutedServer, taskFailure, type RoutedServer } from '@crawlflow/testing';
 import type { Fetcher, FetcherSettings } from './fetch.types';
 import { createFetcher } from './page.fetcher';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const settings = (overrides: Partial<FetcherSettings> = {}): FetcherSettings => ({
   hostConcurrency: 8,
@@ -21,22 +17,15 @@ const settings = (overrides: Partial<FetcherSettings> = {}): FetcherSettings => 
   ...overrides,
 });
 
-async function failure(promise: Promise<unknown>): Promise<TaskFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TaskFailure) return error;
-    throw error;
-  }
-  throw new Error('expected the fetch to fail');
-}
+const failure = taskFailure;
 
 describe('fetch policy: SSRF guard, politeness, robots.txt (real local HTTP server)', () => {
-  const routes = new Map<string, Handler>();
-  const hits: string[] = [];
-  let server: Server;
+  let site: RoutedServer;
+  let routes: RoutedServer['routes'];
   let base: string;
   let port: number;
+  /** The paths requested so far (with query). */
+  let hits: string[] = [];
   const fetchers: Fetcher[] = [];
   const make = (overrides: Partial<FetcherSettings> = {}): Fetcher => {
     const fetcher = createFetcher(settings(overrides));
@@ -45,27 +34,20 @@ describe('fetch policy: SSRF guard, politeness, robots.txt (real local HTTP serv
   };
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      hits.push(req.url ?? '/');
-      const handler = routes.get((req.url ?? '/').split('?')[0]);
-      if (handler) handler(req, res);
-      else res.writeHead(404).end();
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as { port: number }).port;
-    base = `http://127.0.0.1:${port}`;
+    site = await startRoutedServer();
+    ({ routes, base, port } = site);
+    site.server.on('request', (req) => hits.push(req.url ?? '/'));
   });
 
   afterAll(async () => {
     await Promise.all(fetchers.map((f) => f.close()));
-    server.closeAllConnections();
-    server.close();
+    await site.close();
   });
 
   beforeEach(() => {
     routes.clear();
-    hits.length = 0;
+    hits = [];
+    site.requests.length = 0;
     routes.set('/page', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('ok'));
   });
 

@@ -1,18 +1,9 @@
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
-import { waitFor } from '@crawlflow/testing';
-import { TaskFailure } from '@crawlflow/contracts';
+import { startRoutedServer, taskFailure, waitFor, type RoutedServer } from '@crawlflow/testing';
 import type { Fetcher, FetcherSettings } from './fetch.types';
 import { createFetcher } from './page.fetcher';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const settings = (overrides: Partial<FetcherSettings> = {}): FetcherSettings => ({
   hostConcurrency: 8,
@@ -28,41 +19,24 @@ const settings = (overrides: Partial<FetcherSettings> = {}): FetcherSettings => 
   ...overrides,
 });
 
-async function failure(promise: Promise<unknown>): Promise<TaskFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TaskFailure) return error;
-    throw error;
-  }
-  throw new Error('expected the fetch to fail');
-}
+const failure = taskFailure;
 
 describe('createFetcher (real local HTTP server)', () => {
-  const routes = new Map<string, Handler>();
-  const seen: IncomingMessage[] = [];
-  let server: Server;
+  let site: RoutedServer;
+  let routes: RoutedServer['routes'];
+  let seen: RoutedServer['requests'];
   let base: string;
   let fetcher: Fetcher;
 
   beforeAll(async () => {
-    server = createHttpServer((req, res) => {
-      seen.push(req);
-      const handler = routes.get((req.url ?? '/').split('?')[0]);
-      if (handler) handler(req, res);
-      else res.writeHead(404).end('not found');
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address() as { port: number };
-    base = `http://127.0.0.1:${address.port}`;
+    site = await startRoutedServer();
+    ({ routes, requests: seen, base } = site);
     fetcher = createFetcher(settings());
   });
 
   afterAll(async () => {
     await fetcher.close();
-    server.closeAllConnections();
-    server.close();
+    await site.close();
   });
 
   beforeEach(() => {

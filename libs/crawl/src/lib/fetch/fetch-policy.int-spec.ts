@@ -1,21 +1,19 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { startRoutedServer, taskFailure, type RoutedServer } from '@crawlflow/testing';
+import { startRoutedServer, taskFailure, testFetchSettings, type RoutedServer } from '@crawlflow/testing';
 import type { Fetcher, FetcherSettings } from './fetch.types';
 import { createFetcher } from './page.fetcher';
 
-const settings = (overrides: Partial<FetcherSettings> = {}): FetcherSettings => ({
-  hostConcurrency: 8,
-  hostDelayMs: 0,
-  allowHosts: ['127.0.0.1'],
-  connectTimeoutMs: 2_000,
-  headersTimeoutMs: 2_000,
-  bodyTimeoutMs: 2_000,
-  maxResponseBytes: 1024 * 1024,
-  maxRedirects: 5,
-  userAgent: 'crawlflow/0.1 (+https://example.test/bot)',
-  obeyRobotsTxt: true,
-  ...overrides,
-});
+/** Short limits for tests; loopback allowed. */
+const settings = (overrides: Partial<FetcherSettings> = {}): FetcherSettings =>
+  testFetchSettings({
+    connectTimeoutMs: 2_000,
+    headersTimeoutMs: 2_000,
+    bodyTimeoutMs: 2_000,
+    maxResponseBytes: 1024 * 1024,
+    userAgent: 'crawlflow/0.1 (+https://example.test/bot)',
+    obeyRobotsTxt: true,
+    ...overrides,
+  });
 
 const failure = taskFailure;
 

@@ -1,23 +1,27 @@
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
-import { startRoutedServer, taskFailure, waitFor, type RoutedServer } from '@crawlflow/testing';
+import {
+  startRoutedServer,
+  taskFailure,
+  testFetchSettings,
+  waitFor,
+  type RoutedServer,
+} from '@crawlflow/testing';
 import type { Fetcher, FetcherSettings } from './fetch.types';
 import { createFetcher } from './page.fetcher';
 
-const settings = (overrides: Partial<FetcherSettings> = {}): FetcherSettings => ({
-  hostConcurrency: 8,
-  hostDelayMs: 0,
-  allowHosts: ['127.0.0.1'],
-  connectTimeoutMs: 2_000,
-  headersTimeoutMs: 2_000,
-  bodyTimeoutMs: 2_000,
-  maxResponseBytes: 1024 * 1024,
-  maxRedirects: 5,
-  userAgent: 'crawlflow-test/1.0',
-  obeyRobotsTxt: false,
-  ...overrides,
-});
+/** Short limits for tests; loopback allowed. */
+const settings = (overrides: Partial<FetcherSettings> = {}): FetcherSettings =>
+  testFetchSettings({
+    connectTimeoutMs: 2_000,
+    headersTimeoutMs: 2_000,
+    bodyTimeoutMs: 2_000,
+    maxResponseBytes: 1024 * 1024,
+    userAgent: 'crawlflow-test/1.0',
+    obeyRobotsTxt: false,
+    ...overrides,
+  });
 
 const failure = taskFailure;
 

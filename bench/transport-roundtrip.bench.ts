@@ -10,7 +10,8 @@ import {
   insertJob,
   insertWorkflow,
   startOrchestratorSide,
-  startWorkerSide,
+  startFixture,
+  type FixtureProcess,
   taskBatch,
   waitFor,
 } from '@crawlflow/testing';
@@ -62,12 +63,15 @@ async function transportRate(): Promise<{ rate: number; cleanup: () => Promise<v
   const workflowId = await insertWorkflow(db.dataSource);
   const jobId = await insertJob(db.dataSource, workflowId);
   const side = await startOrchestratorSide(db.dataSource, vhost.url);
-  const workers: Array<Awaited<ReturnType<typeof startWorkerSide>>> = [];
+  // Workers are processes of their own, as deployed (the orchestrator side runs in this one).
+  const workers: FixtureProcess[] = [];
   for (let i = 0; i < WORKERS; i += 1) {
     workers.push(
-      await startWorkerSide(db.dataSource, vhost.url, 'fetch', async () => ({}), {
-        prefetch: 200,
-        concurrency: 100,
+      await startFixture('libs/testing/src/fixtures/transport-worker.fixture.ts', {
+        DATABASE_URL: db.config.url,
+        AMQP_URL: vhost.url,
+        WORKER_PREFETCH: '200',
+        WORKER_CONCURRENCY: '100',
       }),
     );
   }
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
     const transport = await transportRate();
     await transport.cleanup();
     const share = transport.rate / raw;
-    console.log(`tasks: ${TASKS}, workers: ${WORKERS} (in-process), quorum queues`);
+    console.log(`tasks: ${TASKS}, workers: ${WORKERS} (processes), quorum queues`);
     console.log(`raw RabbitMQ publish+consume with confirms: ${Math.round(raw)} msg/s`);
     console.log(`crawlflow empty-task round trips:           ${Math.round(transport.rate)} tasks/s`);
     console.log(`ratio: ${(share * 100).toFixed(0)}% of raw (target ≥ 33%)`);

@@ -24,6 +24,8 @@ export interface TaskMessage {
   attempt: number;
   /** The entry's payload column, parsed: whatever the step handler needs. */
   payload: Record<string, unknown>;
+  /** The entry's created_at (its ledger partition), echoed in the result. */
+  queued_at?: string;
 }
 
 export const ERROR_CLASSES = ['transient', 'permanent'] as const;
@@ -58,6 +60,8 @@ export interface TaskResult {
   worker?: string;
   /** The task payload's `ctx`, echoed so the orchestrator can judge the result without a read. */
   ctx?: Record<string, unknown>;
+  /** The task message's queued_at, echoed. */
+  queued_at?: string;
 }
 
 export function parseTaskMessage(body: Buffer | string): TaskMessage {
@@ -72,6 +76,7 @@ export function parseTaskMessage(body: Buffer | string): TaskMessage {
     stage: expectOneOf(root.stage, '$.stage', STAGES),
     attempt: expectInt(root.attempt, '$.attempt', 0, 1_000_000),
     payload: expectRecord(root.payload ?? {}, '$.payload'),
+    queued_at: optional(root.queued_at, (v) => expectString(v, '$.queued_at', 40)),
   };
 }
 
@@ -123,6 +128,7 @@ export function parseTaskResult(value: unknown, path = '$'): TaskResult {
     error,
     worker: optional(root.worker, (v) => expectString(v, `${path}.worker`, 200)),
     ctx: optional(root.ctx, (v) => expectRecord(v, `${path}.ctx`)),
+    queued_at: optional(root.queued_at, (v) => expectString(v, `${path}.queued_at`, 40)),
   };
 }
 

@@ -10,7 +10,7 @@ import {
 
 /** The layout partition maintenance needs, from 1764374400000-InitialSchema. */
 const EXPECTED_LAYOUT =
-  'PARTITION BY RANGE (FLOOR(UNIX_TIMESTAMP(created_at))) with daily p<YYYYMMDD> partitions and p_future VALUES LESS THAN MAXVALUE last';
+  'PARTITION BY RANGE (UNIX_TIMESTAMP(created_at)) with daily p<YYYYMMDD> partitions and p_future VALUES LESS THAN MAXVALUE last';
 
 const SAFE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 

@@ -139,7 +139,7 @@ function toMessage(entry: ClaimedEntry): OutgoingMessage {
   // The payload column already holds JSON: splice it in rather than parse and re-serialise it.
   const content = Buffer.from(
     `{"v":1,"queue_id":"${entry.id}","task_id":"${entry.taskId}","job_id":"${entry.jobId}",` +
-      `"stage":"${entry.stage}","attempt":${entry.attempt},"payload":${entry.payload}}`,
+      `"stage":"${entry.stage}","attempt":${entry.attempt},"queued_at":"${entry.createdAt}","payload":${entry.payload}}`,
   );
   return {
     exchange: EXCHANGES.tasks,

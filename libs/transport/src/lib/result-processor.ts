@@ -155,9 +155,10 @@ export class ResultProcessor {
       let unknown: Array<{ result: TaskResult; reason: string }> = [];
       applied = await withDeadlockRetry(() =>
         this.dataSource.transaction('READ COMMITTED', async (manager) => {
+          const entries = new Map(valid.map((v) => [v.result.queue_id, v.result.queued_at]));
           const states = await TaskLedger.lockStates(
             manager,
-            [...new Set(valid.map((v) => v.result.queue_id))],
+            [...entries].map(([id, createdAt]) => ({ id, ...(createdAt ? { createdAt } : {}) })),
             new Set(valid.filter((v) => v.result.outcome === 'FAILED').map((v) => v.result.queue_id)),
           );
           const seen = new Set<string>();

@@ -11,7 +11,7 @@ import {
   TaskMessage,
   TaskResult,
 } from '@crawlflow/contracts';
-import { TaskLedger } from '@crawlflow/db';
+import { TaskLedger, type EntryRef } from '@crawlflow/db';
 import {
   AmqpClient,
   ConfirmPublisher,
@@ -56,7 +56,7 @@ const FINISHED = new Set(['COMPLETED', 'FAILED']);
 export class TaskWorker {
   readonly consumer: TieredConsumer;
   private readonly publisher: ConfirmPublisher;
-  private readonly statuses: Coalescer<string, string | undefined>;
+  private readonly statuses: Coalescer<EntryRef, string | undefined>;
   private readonly results: Coalescer<TaskResult, undefined>;
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
@@ -81,9 +81,10 @@ export class TaskWorker {
       handle: (delivery) => this.handle(delivery),
       logger: this.logger,
     });
-    this.statuses = new Coalescer(async (ids) => {
-      const found = await TaskLedger.statuses(this.dataSource, [...new Set(ids)]);
-      return ids.map((id) => found.get(id));
+    this.statuses = new Coalescer(async (entries) => {
+      const unique = new Map(entries.map((entry) => [entry.id, entry]));
+      const found = await TaskLedger.statuses(this.dataSource, [...unique.values()]);
+      return entries.map((entry) => found.get(entry.id));
     }, 500);
     // All results that finished while the previous batch was being confirmed go out as one message.
     this.results = new Coalescer(async (results) => {
@@ -135,7 +136,10 @@ export class TaskWorker {
   }
 
   private async run(delivery: Delivery, task: TaskMessage): Promise<void> {
-    const status = await this.statuses.submit(task.queue_id);
+    const status = await this.statuses.submit({
+      id: task.queue_id,
+      ...(task.queued_at ? { createdAt: task.queued_at } : {}),
+    });
     if (status === undefined) return this.refuse(delivery, `unknown ledger entry ${task.queue_id}`);
     if (FINISHED.has(status)) {
       this.metrics.taskHandled(task.stage, 'duplicate', 0);
@@ -182,6 +186,7 @@ export class TaskWorker {
       ...(output ? { output } : {}),
       ...(error !== undefined ? { error: toTaskError(error) } : {}),
       worker: this.options.workerName,
+      ...(task.queued_at ? { queued_at: task.queued_at } : {}),
       ...(isRecord(task.payload.ctx) ? { ctx: task.payload.ctx } : {}),
     };
   }

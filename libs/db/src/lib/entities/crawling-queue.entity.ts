@@ -30,11 +30,12 @@ export class CrawlingQueue {
    * row by id alone (AUTO_INCREMENT makes it unique on its own): with created_at in the mapped key,
    * a repository insert could not find the new row without knowing its created_at first.
    */
+  /** Whole seconds: the partition key (see the migration: UNIX_TIMESTAMP() must stay an integer). */
   @CreateDateColumn({
     name: 'created_at',
     type: 'timestamp',
-    precision: 3,
-    default: () => 'CURRENT_TIMESTAMP(3)',
+    precision: 0,
+    default: () => 'CURRENT_TIMESTAMP',
   })
   createdAt!: Date;
 

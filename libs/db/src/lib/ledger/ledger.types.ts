@@ -37,6 +37,8 @@ export interface ClaimedEntry {
   queueType: QueueType;
   /** attempt_count after this dispatch. */
   attempt: number;
+  /** created_at ('YYYY-MM-DD HH:MM:SS.mmm', UTC): the partition key, carried so lookups prune. */
+  createdAt: string;
   payload: string;
 }
 
@@ -53,6 +55,8 @@ export interface LedgerTaskState {
   jobId: string;
   queueStatus: 'WAITING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
   attemptCount: number;
+  /** The entry's created_at, as in ClaimedEntry. */
+  createdAt: string;
   /** The task's retry_count (read for failed results only; 0 otherwise). */
   retryCount: number;
 }
@@ -61,4 +65,10 @@ export interface AppliedResult {
   result: TaskResult;
   state: LedgerTaskState;
   decision: ResultDecision;
+}
+
+/** An entry id with its created_at when known (messages carry it so lookups hit one partition). */
+export interface EntryRef {
+  id: string;
+  createdAt?: string;
 }

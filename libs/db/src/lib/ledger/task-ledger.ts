@@ -4,6 +4,7 @@ import {
   AppliedResult,
   ClaimedEntry,
   EnqueuedTask,
+  EntryRef,
   LedgerTaskState,
   NewTask,
   ResultDecision,
@@ -96,8 +97,9 @@ export class TaskLedger {
       queue_type: QueueType;
       attempt_count: number;
       payload: string | null;
+      created_at: Date;
     }> = await manager.query(
-      `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload
+      `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload, created_at
          FROM crawling_queues
         WHERE status = 'WAITING' AND scheduled_for <= NOW(3)
         ORDER BY queue_type, priority DESC, created_at
@@ -112,6 +114,7 @@ export class TaskLedger {
       stage: row.stage.toLowerCase() as Stage,
       queueType: row.queue_type,
       attempt: Number(row.attempt_count) + 1,
+      createdAt: toSqlTimestamp(row.created_at),
       payload: row.payload ?? '{}',
     }));
   }
@@ -131,17 +134,17 @@ export class TaskLedger {
       `UPDATE crawling_queues
           SET status = 'PROCESSING', attempt_count = attempt_count + 1, dispatched_at = NOW(3),
               lease_until = NOW(3) + INTERVAL ? MICROSECOND, updated_at = NOW(3)
-        WHERE id IN (?) AND status = 'WAITING'`,
-      [leaseMs * 1000, entries.map((e) => e.id)],
+        WHERE id IN (?) AND status = 'WAITING' ${createdWithin(entries)}`,
+      [leaseMs * 1000, entries.map((e) => e.id), ...createdRange(entries)],
     );
   }
 
   /** Ledger status of entries, for a worker's duplicate-delivery check (one query per batch). */
-  static async statuses(db: Db, queueIds: readonly string[]): Promise<Map<string, string>> {
-    if (queueIds.length === 0) return new Map();
+  static async statuses(db: Db, entries: readonly EntryRef[]): Promise<Map<string, string>> {
+    if (entries.length === 0) return new Map();
     const rows: Array<{ id: string; status: string }> = await db.query(
-      'SELECT id, status FROM crawling_queues WHERE id IN (?)',
-      [queueIds],
+      `SELECT id, status FROM crawling_queues WHERE id IN (?) ${createdWithin(entries)}`,
+      [entries.map((e) => e.id), ...createdRange(entries)],
     );
     return new Map(rows.map((row) => [String(row.id), row.status]));
   }
@@ -149,11 +152,11 @@ export class TaskLedger {
   /** Locks the entries of a batch of results and reads what they are judged against. */
   static async lockStates(
     manager: EntityManager,
-    queueIds: readonly string[],
+    entries: readonly EntryRef[],
     /** Entries whose task's retry_count matters (failed results): read for these only. */
-    needRetryCount: ReadonlySet<string> = new Set(queueIds),
+    needRetryCount: ReadonlySet<string> = new Set(entries.map((e) => e.id)),
   ): Promise<Map<string, LedgerTaskState>> {
-    if (queueIds.length === 0) return new Map();
+    if (entries.length === 0) return new Map();
     // The entry rows are the lock: every result of a task goes through its entry.
     const rows: Array<{
       id: string;
@@ -161,9 +164,11 @@ export class TaskLedger {
       job_id: string;
       status: LedgerTaskState['queueStatus'];
       attempt_count: number;
+      created_at: Date;
     }> = await manager.query(
-      'SELECT id, task_id, job_id, status, attempt_count FROM crawling_queues WHERE id IN (?) FOR UPDATE',
-      [queueIds],
+      `SELECT id, task_id, job_id, status, attempt_count, created_at FROM crawling_queues
+        WHERE id IN (?) ${createdWithin(entries)} FOR UPDATE`,
+      [entries.map((e) => e.id), ...createdRange(entries)],
     );
     const taskIds = rows.filter((row) => needRetryCount.has(String(row.id))).map((row) => row.task_id);
     const retries = new Map<string, number>();
@@ -183,6 +188,7 @@ export class TaskLedger {
           jobId: String(row.job_id),
           queueStatus: row.status,
           attemptCount: Number(row.attempt_count),
+          createdAt: toSqlTimestamp(row.created_at),
           retryCount: retries.get(String(row.task_id)) ?? 0,
         },
       ]),
@@ -196,14 +202,16 @@ export class TaskLedger {
    */
   static async applyResults(manager: EntityManager, applied: readonly AppliedResult[]): Promise<void> {
     if (applied.length === 0) return;
-    const completed = applied.filter((a) => a.decision.action === 'complete').map((a) => a.state.queueId);
+    const completed = applied
+      .filter((a) => a.decision.action === 'complete')
+      .map((a) => ({ id: a.state.queueId, createdAt: a.state.createdAt }));
     const other = applied.filter((a) => a.decision.action !== 'complete');
 
     if (completed.length > 0) {
       await manager.query(
         `UPDATE crawling_queues SET status = 'COMPLETED', lease_until = NULL, updated_at = NOW(3)
-          WHERE id IN (?)`,
-        [completed],
+          WHERE id IN (?) ${createdWithin(completed)}`,
+        [completed.map((e) => e.id), ...createdRange(completed)],
       );
     }
     if (other.length > 0) {
@@ -331,4 +339,19 @@ export function parsePayload(payload: string): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : {};
+}
+
+/**
+ * crawling_queues is partitioned by created_at: a lookup by id alone probes every partition. When
+ * every entry of a batch carries its created_at, the range of them lets MySQL prune to the few
+ * partitions that hold them.
+ */
+function createdWithin(entries: readonly { createdAt?: string }[]): string {
+  return entries.length > 0 && entries.every((e) => e.createdAt) ? 'AND created_at BETWEEN ? AND ?' : '';
+}
+
+function createdRange(entries: readonly { createdAt?: string }[]): string[] {
+  if (entries.length === 0 || !entries.every((e) => e.createdAt)) return [];
+  const times = entries.map((e) => e.createdAt as string).sort();
+  return [times[0], times[times.length - 1]];
 }

@@ -24,9 +24,10 @@ function dailyPartition(dayStartMs: number): string {
  * are split off p_future by partition maintenance, and old days dropped whole).
  * - Partitioned tables take no foreign keys, so job_id and task_id are plain indexed columns.
  * - Every unique key must contain the partitioning column: PRIMARY KEY (id, created_at).
- * - A TIMESTAMP column may be partitioned only through UNIX_TIMESTAMP(). On a TIMESTAMP(3) column
- *   MySQL 8 types UNIX_TIMESTAMP() as DECIMAL, which it refuses as a partition function, so FLOOR()
- *   brings it back to an integer (accepted by both MySQL 8 and MariaDB).
+ * - A TIMESTAMP column may be partitioned only through UNIX_TIMESTAMP(), which MySQL 8 refuses on a
+ *   TIMESTAMP(3) (it types the result DECIMAL). created_at is therefore a plain TIMESTAMP (whole
+ *   seconds), and the bare UNIX_TIMESTAMP() keeps partition pruning: a lookup by id that also names
+ *   a created_at range (the ledger's messages carry it) reads one partition instead of all of them.
  */
 function createQueuesTable(nowMs: number): string {
   const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
@@ -44,14 +45,14 @@ function createQueuesTable(nowMs: number): string {
     \`dispatched_at\` timestamp(3) NULL,
     \`lease_until\` timestamp(3) NULL,
     \`last_error\` text NULL,
-    \`created_at\` timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    \`created_at\` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
     \`updated_at\` timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
     PRIMARY KEY (\`id\`, \`created_at\`),
     INDEX \`idx_queues_claim\` (\`status\`, \`queue_type\`, \`priority\` DESC, \`created_at\`, \`scheduled_for\`),
     INDEX \`idx_queues_task\` (\`task_id\`),
     INDEX \`idx_queues_job_status\` (\`job_id\`, \`status\`, \`scheduled_for\`)
   ) ${TABLE_OPTIONS}
-  PARTITION BY RANGE (FLOOR(UNIX_TIMESTAMP(\`created_at\`))) (
+  PARTITION BY RANGE (UNIX_TIMESTAMP(\`created_at\`)) (
     ${dailyPartition(today)},
     ${dailyPartition(today + DAY_MS)},
     PARTITION \`p_future\` VALUES LESS THAN MAXVALUE

@@ -7,45 +7,16 @@
  * `node -r @swc-node/register bench/retention.bench.ts`
  */
 import { DAY_MS, runMaintenance } from '@crawlflow/retention';
-import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
+import { CLAIM_QUERY, createTestDatabase, seedLargeLedger, TestDatabase } from '@crawlflow/testing';
 
 const SEED_ROWS = 1000;
 const DOUBLINGS = 10;
 const WAITING = 10_000;
 const ROUNDS = 300;
 
-const CLAIM = `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload
-  FROM crawling_queues
- WHERE status = 'WAITING' AND scheduled_for <= NOW(3)
- ORDER BY queue_type, priority DESC, created_at
- LIMIT 100
-   FOR UPDATE SKIP LOCKED`;
-
-const TIERS = ['HIGH_PRIORITY', 'NORMAL', 'LOW_PRIORITY'];
-
 async function seed(db: TestDatabase): Promise<number> {
   const started = performance.now();
-  const rows = Array.from({ length: SEED_ROWS }, (_, i) => i);
-  await db.dataSource.query(
-    `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, payload, created_at)
-     VALUES ${rows.map(() => '(?, \'FETCH\', ?, ?, ?, ?, \'{"url":"http://127.0.0.1/"}\', NOW(3) - INTERVAL ? SECOND)').join(', ')}`,
-    rows.flatMap((i) => [TIERS[i % 3], i, i, (i % 10) + 1, i % 20 === 0 ? 'FAILED' : 'COMPLETED', i]),
-  );
-  for (let i = 0; i < DOUBLINGS; i += 1) {
-    await db.dataSource.query(
-      `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, payload, created_at)
-       SELECT queue_type, stage, job_id, task_id, priority, status, payload, created_at FROM crawling_queues`,
-    );
-  }
-  const waiting = Array.from({ length: 1000 }, (_, i) => i);
-  for (let batch = 0; batch < WAITING / 1000; batch += 1) {
-    await db.dataSource.query(
-      `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, scheduled_for, payload, created_at)
-       VALUES ${waiting.map(() => "(?, 'FETCH', 1, ?, ?, 'WAITING', NOW(3) - INTERVAL 1 SECOND, '{}', NOW(3) + INTERVAL 1 DAY + INTERVAL ? SECOND)").join(', ')}`,
-      waiting.flatMap((i) => [TIERS[i % 3], batch * 1000 + i, (i % 10) + 1, i]),
-    );
-  }
-  await db.dataSource.query('ANALYZE TABLE crawling_queues');
+  await seedLargeLedger(db.dataSource, { finished: SEED_ROWS, doublings: DOUBLINGS, waiting: WAITING });
   return performance.now() - started;
 }
 
@@ -63,7 +34,7 @@ async function claimLatency(
     for (let i = 0; i < ROUNDS + 20; i += 1) {
       const started = performance.now();
       await runner.startTransaction();
-      const rows: unknown[] = await runner.query(CLAIM);
+      const rows: unknown[] = await runner.query(CLAIM_QUERY);
       await runner.rollbackTransaction();
       if (rows.length !== 100) throw new Error(`claimed ${rows.length}, expected 100`);
       if (i >= 20) times.push(performance.now() - started); // the first 20 warm the buffer pool
@@ -81,7 +52,7 @@ async function claimLatency(
 }
 
 async function explain(db: TestDatabase): Promise<string> {
-  const [row] = await db.dataSource.query(`EXPLAIN ${CLAIM}`);
+  const [row] = await db.dataSource.query(`EXPLAIN ${CLAIM_QUERY}`);
   return `key=${row.key} type=${row.type} rows≈${row.rows} extra=${row.Extra ?? ''}`;
 }
 

@@ -10,3 +10,4 @@ export * from './process';
 export * from './tcp-proxy';
 export * from './engine-harness';
 export * from './routed-server';
+export * from './large-ledger';

@@ -61,7 +61,3 @@ export function tierForQueueType(queueType: QueueType): Tier {
   return TIERS[QUEUE_TYPES.indexOf(queueType)];
 }
 
-/** crawling_tasks.task_type / crawling_queues.stage values per stage. */
-export function stageForTaskType(taskType: 'FETCH' | 'PARSE' | 'STORE'): Stage {
-  return taskType.toLowerCase() as Stage;
-}

@@ -68,3 +68,14 @@ export function parseJson(body: Buffer | string): unknown {
     throw new SchemaError('$', `not JSON (${(error as Error).message})`);
   }
 }
+
+/** A JSON text that should hold an object (params, attributes, payloads): anything else reads as {}. */
+export function jsonObjectOf(text: unknown): Record<string, unknown> {
+  if (typeof text !== 'string' || text === '') return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return isRecord(value) ? value : {};
+  } catch {
+    return {};
+  }
+}

@@ -5,7 +5,6 @@ import {
   expectOneOf,
   expectRecord,
   expectString,
-  isRecord,
   SchemaError,
   type Json,
 } from './validation';
@@ -569,6 +568,3 @@ function rejectUnknown(value: Record<string, unknown>, allowed: readonly string[
   }
 }
 
-export function isWorkflowDefinition(value: unknown): value is WorkflowDefinition {
-  return isRecord(value) && Array.isArray(value.steps);
-}

@@ -1,4 +1,4 @@
-import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
+import { CLAIM_QUERY, createTestDatabase, seedLargeLedger, TestDatabase } from '@crawlflow/testing';
 import { runMaintenance } from './maintenance-routine';
 import { DAY_MS, dailyPartitionName, startOfUtcDay } from './partition-plan';
 
@@ -8,14 +8,6 @@ jest.setTimeout(150_000);
 const SEED_ROWS = 1000;
 const DOUBLINGS = 10;
 const WAITING = 10_000;
-
-/** The seed's claim query, as the relay runs it (TaskLedger.claimDue). */
-const CLAIM = `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload
-  FROM crawling_queues
- WHERE status = 'WAITING' AND scheduled_for <= NOW(3)
- ORDER BY queue_type, priority DESC, created_at
- LIMIT 100
-   FOR UPDATE SKIP LOCKED`;
 
 let db: TestDatabase;
 
@@ -31,47 +23,12 @@ interface ExplainRow {
 }
 
 async function explainClaim(): Promise<ExplainRow[]> {
-  return db.dataSource.query(`EXPLAIN ${CLAIM}`);
+  return db.dataSource.query(`EXPLAIN ${CLAIM_QUERY}`);
 }
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const seed = Array.from({ length: SEED_ROWS }, (_, i) => i);
-  // Finished entries of today, of every tier, stage and priority.
-  await db.dataSource.query(
-    `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, created_at)
-     VALUES ${seed.map(() => '(?, ?, ?, ?, ?, ?, NOW(3) - INTERVAL ? SECOND)').join(', ')}`,
-    seed.flatMap((i) => [
-      ['HIGH_PRIORITY', 'NORMAL', 'LOW_PRIORITY'][i % 3],
-      ['FETCH', 'PARSE', 'STORE'][i % 3],
-      i,
-      i,
-      (i % 10) + 1,
-      i % 20 === 0 ? 'FAILED' : 'COMPLETED',
-      i,
-    ]),
-  );
-  for (let i = 0; i < DOUBLINGS; i += 1) {
-    await db.dataSource.query(
-      `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, created_at)
-       SELECT queue_type, stage, job_id, task_id, priority, status, created_at FROM crawling_queues`,
-    );
-  }
-  // Waiting entries of tomorrow's partition (created "tomorrow", due now), so the old day can go.
-  const waiting = Array.from({ length: 1000 }, (_, i) => i);
-  for (let batch = 0; batch < WAITING / 1000; batch += 1) {
-    await db.dataSource.query(
-      `INSERT INTO crawling_queues (queue_type, stage, job_id, task_id, priority, status, scheduled_for, created_at)
-       VALUES ${waiting.map(() => "(?, 'FETCH', 1, ?, ?, 'WAITING', NOW(3) - INTERVAL 1 SECOND, NOW(3) + INTERVAL 1 DAY + INTERVAL ? SECOND)").join(', ')}`,
-      waiting.flatMap((i) => [
-        ['HIGH_PRIORITY', 'NORMAL', 'LOW_PRIORITY'][i % 3],
-        batch * 1000 + i,
-        (i % 10) + 1,
-        i,
-      ]),
-    );
-  }
-  await db.dataSource.query('ANALYZE TABLE crawling_queues');
+  await seedLargeLedger(db.dataSource, { finished: SEED_ROWS, doublings: DOUBLINGS, waiting: WAITING });
 }, 150_000);
 
 afterAll(async () => {
@@ -110,7 +67,9 @@ describe('the claim query on a large ledger', () => {
     expect(after[0].key).toBe('idx_queues_claim');
 
     // High tier first, then priority, then age — and every waiting entry is still there to claim.
-    const claimed: Array<{ queue_type: string }> = await db.dataSource.transaction((m) => m.query(CLAIM));
+    const claimed: Array<{ queue_type: string }> = await db.dataSource.transaction((m) =>
+      m.query(CLAIM_QUERY),
+    );
     expect(claimed).toHaveLength(100);
     expect(claimed.every((row) => row.queue_type === 'HIGH_PRIORITY')).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { parseJson, queueTypeForTier, Stage, tierForPriority, type QueueType } from '@crawlflow/contracts';
+import { queueTypeForTier, Stage, tierForPriority, type QueueType } from '@crawlflow/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   AppliedResult,
@@ -331,14 +331,6 @@ function taskStatus(decision: ResultDecision): string {
 function clipJson(output: Record<string, unknown>): string {
   const text = JSON.stringify(output);
   return text.length > MAX_TEXT ? JSON.stringify({ truncated: true, bytes: text.length }) : text;
-}
-
-/** Reads an entry's payload column back into an object (the relay sends it as the message payload). */
-export function parsePayload(payload: string): Record<string, unknown> {
-  const value = parseJson(payload);
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
 }
 
 /**

@@ -1,4 +1,4 @@
-import { SchemaError } from '@crawlflow/contracts';
+import { jsonObjectOf, SchemaError } from '@crawlflow/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { emptyState } from './execution-state';
 import { admitJob, parallelConfig } from './execution-limits';
@@ -19,21 +19,9 @@ interface PendingJob {
   total_items: number;
 }
 
-function parseJson(text: string | null): Record<string, unknown> {
-  if (!text) return {};
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
-}
-
 /** Placeholder values: the job's params, then its target's columns, then the workflow's source. */
 async function loadScopes(manager: EntityManager, job: PendingJob): Promise<PlaceholderScopes> {
-  const params = parseJson(job.params);
+  const params = jsonObjectOf(job.params);
   delete params.retry_of;
   let target: Record<string, unknown> = {};
   if (job.target_id) {
@@ -41,7 +29,7 @@ async function loadScopes(manager: EntityManager, job: PendingJob): Promise<Plac
       Record<string, unknown>
     >;
     if (row) {
-      const attributes = typeof row.attributes === 'string' ? parseJson(row.attributes) : {};
+      const attributes = typeof row.attributes === 'string' ? jsonObjectOf(row.attributes) : {};
       target = { ...attributes, ...row, target_id: String(row.id), target_url: row.url };
       delete target.attributes;
     }
@@ -109,7 +97,7 @@ export class JobStarter {
     try {
       planned =
         job.job_type === 'RETRY'
-          ? await this.retryTasks(manager, parseJson(job.params).retry_of)
+          ? await this.retryTasks(manager, jsonObjectOf(job.params).retry_of)
           : planFirstTasks(runtime, scopes, job.job_type === 'INCREMENTAL', state);
     } catch (error) {
       const reason =
@@ -153,7 +141,7 @@ export class JobStarter {
       step_order: number | null;
     }>;
     return rows.map((row) => {
-      const payload = parseJson(row.input_data);
+      const payload = jsonObjectOf(row.input_data);
       const ctx = (payload.ctx ?? {}) as { step?: number };
       return {
         stepIndex: typeof ctx.step === 'number' ? ctx.step : Math.max(0, Number(row.step_order ?? 1) - 1),

@@ -1,3 +1,4 @@
+import { jsonObjectOf } from '@crawlflow/contracts';
 import type { EntityManager } from 'typeorm';
 import { invalid, notFound, unprocessable } from '../engine-errors';
 import { evaluate, ExpressionError, parseCondition } from './condition-expression';
@@ -9,18 +10,6 @@ export function checkCondition(source: string | null | undefined, path = 'condit
   } catch (error) {
     if (error instanceof ExpressionError) throw invalid(`invalid condition ${error.message}`, path);
     throw error;
-  }
-}
-
-function parseJson(text: unknown): Record<string, unknown> {
-  if (typeof text !== 'string' || text === '') return {};
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
   }
 }
 
@@ -53,7 +42,7 @@ export async function selectWorkflowForTarget(
     [target.target_type_id],
   )) as Array<{ workflow_id: string; condition_expression: string | null; priority: number | null }>;
   const scope = {
-    target: { ...parseJson(target.attributes), ...target, id: String(target.id), type: target.type_code },
+    target: { ...jsonObjectOf(target.attributes), ...target, id: String(target.id), type: target.type_code },
     params,
   };
   for (const mapping of mappings) {

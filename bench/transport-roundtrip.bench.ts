@@ -1,8 +1,12 @@
 /**
  * Empty-task round trips per second through the whole transport (enqueue → relay → worker →
  * result → ledger COMPLETED), beside raw RabbitMQ publish + consume with confirms on the same kind
- * of queue, measured in the same run. `npm run bench:transport [-- tasks]`.
+ * of queue, measured in the same run: several rounds, raw and transport alternating, medians
+ * compared (one round on a shared 2-core machine swings by a third either way).
+ * `node -r @swc-node/register bench/transport-roundtrip.bench.ts [tasks] [workers] [rounds]`.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
 import {
   createTestDatabase,
@@ -17,9 +21,72 @@ import {
 } from '@crawlflow/testing';
 
 const TASKS = Number(process.argv[2] ?? 20_000);
-const WORKERS = 3;
+const WORKERS = Number(process.argv[3] ?? 3);
+const ROUNDS = Number(process.argv[4] ?? 3);
 
-async function rawRate(url: string): Promise<number> {
+/** CPU seconds a process has used so far (Linux /proc; 0 where it cannot be read). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy share of all CPUs from now until the returned function is called (Linux /proc/stat). */
+function machineMeter(): () => number {
+  const read = (): { busy: number; total: number } => {
+    const ticks = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    return { busy: total - ticks[3] - ticks[4], total }; // idle and iowait are not busy
+  };
+  const before = read();
+  return () => {
+    const after = read();
+    return (after.busy - before.busy) / Math.max(1, after.total - before.total);
+  };
+}
+
+function pidOf(name: string): number | undefined {
+  try {
+    return Number(execFileSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU used by each part while `run` goes: where a round trip's cost lands on this machine. */
+function cpuMeter(parts: Record<string, () => Array<number | undefined>>): () => Record<string, number> {
+  const read = (): Record<string, number> =>
+    Object.fromEntries(
+      Object.entries(parts).map(([name, pids]) => [
+        name,
+        pids().reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0),
+      ]),
+    );
+  const before = read();
+  return () => {
+    const after = read();
+    return Object.fromEntries(Object.keys(parts).map((name) => [name, after[name] - before[name]]));
+  };
+}
+
+interface Measured {
+  rate: number;
+  /** CPU seconds by part during the run. */
+  cpu: Record<string, number>;
+  /** Share of the machine's CPU time that was busy during the run. */
+  busy: number;
+}
+
+async function rawRate(url: string): Promise<Measured> {
   const connection = await connect(url);
   const publisher = await connection.createConfirmChannel();
   const consumer = await connection.createChannel();
@@ -46,6 +113,11 @@ async function rawRate(url: string): Promise<number> {
       if (consumed === TASKS) resolve();
     });
   });
+  const meter = cpuMeter({
+    broker: () => [pidOf('beam.smp')],
+    client: () => [process.pid],
+  });
+  const machine = machineMeter();
   const started = performance.now();
   for (let sent = 0; sent < TASKS; sent += 500) {
     const batch = Math.min(500, TASKS - sent);
@@ -54,11 +126,14 @@ async function rawRate(url: string): Promise<number> {
   }
   await done;
   const seconds = (performance.now() - started) / 1000;
+  const cpu = meter();
+  const busy = machine();
+  await publisher.deleteQueue(queue);
   await connection.close();
-  return TASKS / seconds;
+  return { rate: TASKS / seconds, cpu, busy };
 }
 
-async function transportRate(): Promise<{ rate: number; cleanup: () => Promise<void> }> {
+async function transportRate(): Promise<Measured> {
   const [db, vhost] = await Promise.all([createTestDatabase(), createTestVhost()]);
   const workflowId = await insertWorkflow(db.dataSource);
   const jobId = await insertJob(db.dataSource, workflowId);
@@ -75,6 +150,13 @@ async function transportRate(): Promise<{ rate: number; cleanup: () => Promise<v
       }),
     );
   }
+  const meter = cpuMeter({
+    database: () => [pidOf('mariadbd') ?? pidOf('mysqld')],
+    broker: () => [pidOf('beam.smp')],
+    orchestrator: () => [process.pid],
+    workers: () => workers.map((worker) => worker.process.child.pid),
+  });
+  const machine = machineMeter();
   const started = performance.now();
   for (let first = 1; first <= TASKS; first += 2000) {
     await side.enqueue(taskBatch(jobId, Math.min(2000, TASKS - first + 1), { firstSequence: first }));
@@ -85,36 +167,56 @@ async function transportRate(): Promise<{ rate: number; cleanup: () => Promise<v
     what: 'all results applied',
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = meter();
+  const busy = machine();
   const rows: Array<{ n: string }> = await db.dataSource.query(
     "SELECT COUNT(*) AS n FROM crawling_queues WHERE job_id = ? AND status = 'COMPLETED'",
     [jobId],
   );
+  for (const worker of workers) await worker.stop();
+  await side.stop();
+  await db.drop();
+  await vhost.delete();
   if (Number(rows[0].n) !== TASKS) throw new Error(`ledger shows ${rows[0].n} COMPLETED, expected ${TASKS}`);
-  return {
-    rate: TASKS / seconds,
-    cleanup: async () => {
-      for (const worker of workers) await worker.stop();
-      await side.stop();
-      await db.drop();
-      await vhost.delete();
-    },
-  };
+  return { rate: TASKS / seconds, cpu, busy };
+}
+
+function perThousand(cpu: Record<string, number>): string {
+  return Object.entries(cpu)
+    .map(([part, seconds]) => `${part} ${((seconds * 1000 * 1000) / TASKS).toFixed(0)} ms`)
+    .join(', ');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function describeRun(measured: Measured, unit: string): string {
+  return `${String(Math.round(measured.rate)).padStart(6)} ${unit}  (machine ${(measured.busy * 100).toFixed(0)}% busy; CPU per 1,000: ${perThousand(measured.cpu)})`;
 }
 
 async function main(): Promise<void> {
-  const vhost = await createTestVhost();
-  try {
-    const raw = await rawRate(vhost.url);
-    const transport = await transportRate();
-    await transport.cleanup();
-    const share = transport.rate / raw;
-    console.log(`tasks: ${TASKS}, workers: ${WORKERS} (processes), quorum queues`);
-    console.log(`raw RabbitMQ publish+consume with confirms: ${Math.round(raw)} msg/s`);
-    console.log(`crawlflow empty-task round trips:           ${Math.round(transport.rate)} tasks/s`);
-    console.log(`ratio: ${(share * 100).toFixed(0)}% of raw (target ≥ 33%)`);
-  } finally {
-    await vhost.delete();
+  console.log(`tasks: ${TASKS} per run, workers: ${WORKERS} (processes), quorum queues, ${ROUNDS} rounds`);
+  const raws: Measured[] = [];
+  const transports: Measured[] = [];
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const vhost = await createTestVhost();
+    try {
+      raws.push(await rawRate(vhost.url));
+    } finally {
+      await vhost.delete();
+    }
+    transports.push(await transportRate());
+    console.log(`round ${round}: raw ${describeRun(raws[round - 1], 'msg/s')}`);
+    console.log(`         crawlflow ${describeRun(transports[round - 1], 'tasks/s')}`);
   }
+  const raw = median(raws.map((m) => m.rate));
+  const transport = median(transports.map((m) => m.rate));
+  console.log(`raw RabbitMQ publish+consume with confirms (median): ${Math.round(raw)} msg/s`);
+  console.log(`crawlflow empty-task round trips (median):           ${Math.round(transport)} tasks/s`);
+  console.log(`ratio: ${((transport / raw) * 100).toFixed(0)}% of raw (target ≥ 33%)`);
 }
 
 main().then(

@@ -2,6 +2,7 @@ import { Stage, STAGES } from './topology';
 import {
   expectId,
   expectInt,
+  expectIsoTimestamp,
   expectOneOf,
   expectRecord,
   expectString,
@@ -76,7 +77,7 @@ export function parseTaskMessage(body: Buffer | string): TaskMessage {
     stage: expectOneOf(root.stage, '$.stage', STAGES),
     attempt: expectInt(root.attempt, '$.attempt', 0, 1_000_000),
     payload: expectRecord(root.payload ?? {}, '$.payload'),
-    queued_at: optional(root.queued_at, (v) => expectString(v, '$.queued_at', 40)),
+    queued_at: optional(root.queued_at, (v) => expectQueuedAt(v, '$.queued_at')),
   };
 }
 
@@ -121,15 +122,24 @@ export function parseTaskResult(value: unknown, path = '$'): TaskResult {
     stage: expectOneOf(root.stage, `${path}.stage`, STAGES),
     attempt: expectInt(root.attempt, `${path}.attempt`, 0, 1_000_000),
     outcome,
-    started_at: expectString(root.started_at, `${path}.started_at`, 40),
-    completed_at: expectString(root.completed_at, `${path}.completed_at`, 40),
+    started_at: expectIsoTimestamp(root.started_at, `${path}.started_at`),
+    completed_at: expectIsoTimestamp(root.completed_at, `${path}.completed_at`),
     response_time_ms: expectInt(root.response_time_ms, `${path}.response_time_ms`, 0, 2_147_483_647),
     output: optional(root.output, (v) => expectRecord(v, `${path}.output`)),
     error,
     worker: optional(root.worker, (v) => expectString(v, `${path}.worker`, 200)),
     ctx: optional(root.ctx, (v) => expectRecord(v, `${path}.ctx`)),
-    queued_at: optional(root.queued_at, (v) => expectString(v, `${path}.queued_at`, 40)),
+    queued_at: optional(root.queued_at, (v) => expectQueuedAt(v, `${path}.queued_at`)),
   };
+}
+
+/** The ledger's created_at as the relay writes it (`2026-11-29 02:03:11.000`, UTC). */
+function expectQueuedAt(value: unknown, path: string): string {
+  const text = expectString(value, path, 40);
+  if (!/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/.test(text)) {
+    throw new SchemaError(path, `expected a time like 2026-01-31 12:00:00.000, got "${text}"`);
+  }
+  return text;
 }
 
 function parseTaskError(value: unknown, path: string): TaskError {

@@ -34,6 +34,26 @@ export function expectInt(value: unknown, path: string, min: number, max: number
   return value;
 }
 
+const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * A UTC instant as `Date.toISOString()` writes it (`2026-11-29T02:03:11.123Z`), a real calendar
+ * time within what a TIMESTAMP column holds.
+ */
+export function expectIsoTimestamp(value: unknown, path: string): string {
+  if (typeof value !== 'string' || !ISO_UTC_MS.test(value)) {
+    throw new SchemaError(path, `expected a UTC time like 2026-01-31T12:00:00.000Z, got ${describe(value)}`);
+  }
+  const time = Date.parse(value);
+  if (Number.isNaN(time) || new Date(time).toISOString() !== value) {
+    throw new SchemaError(path, `no such time: ${value}`);
+  }
+  if (time < Date.UTC(1970, 0, 1, 0, 0, 1) || time >= Date.UTC(2038, 0, 19, 3, 14, 8)) {
+    throw new SchemaError(path, `outside 1970..2038: ${value}`);
+  }
+  return value;
+}
+
 /** Database ids travel as decimal strings (BIGINT exceeds a double); numbers are accepted too. */
 export function expectId(value: unknown, path: string): string {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return String(value);

@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { Stage, taskQueueName, Tier, TIERS } from '@crawlflow/contracts';
+import { AckBatcher } from './ack-batcher';
 import { AmqpClient } from './amqp-client';
 import { MessagingLogger, silentLogger } from './logger';
 
@@ -30,6 +31,7 @@ export class TieredConsumer {
   private readonly buffers = new Map<Tier, Delivery[]>(TIERS.map((tier) => [tier, []]));
   private readonly channels = new Map<Tier, { channel: Channel; consumerTag: string }>();
   private readonly closedChannels = new WeakSet<Channel>();
+  private readonly ackers = new WeakMap<Channel, AckBatcher>();
   private inFlight = 0;
   private stopping = false;
   private drainedWaiters: Array<() => void> = [];
@@ -59,18 +61,16 @@ export class TieredConsumer {
     return this.inFlight;
   }
 
+  /** Acks go out batched per channel at the end of the current turn (see AckBatcher). */
   ack(delivery: Delivery): void {
     if (this.closedChannels.has(delivery.channel)) return; // redelivered elsewhere; the ledger dedups
-    try {
-      delivery.channel.ack(delivery.message);
-    } catch (error) {
-      this.logger.warn(`ack failed: ${(error as Error).message}`, 'TieredConsumer');
-    }
+    this.ackers.get(delivery.channel)?.ack(delivery.message);
   }
 
   /** Back to the queue (a transient problem on our side, e.g. the database is down). */
   requeue(delivery: Delivery): void {
     if (this.closedChannels.has(delivery.channel)) return;
+    this.ackers.get(delivery.channel)?.forget(delivery.message);
     try {
       delivery.channel.nack(delivery.message, false, true);
     } catch (error) {
@@ -97,7 +97,14 @@ export class TieredConsumer {
         });
       });
     }
-    for (const { channel } of this.channels.values()) await channel.close().catch(() => undefined);
+    for (const { channel } of this.channels.values()) {
+      try {
+        this.ackers.get(channel)?.flush(); // the last acks, before the channel goes
+      } catch {
+        // closed already: the broker requeues, the ledger dedups
+      }
+      await channel.close().catch(() => undefined);
+    }
     this.channels.clear();
   }
 
@@ -110,10 +117,13 @@ export class TieredConsumer {
       );
       channel.on('close', () => this.closedChannels.add(channel));
       await channel.prefetch(this.options.prefetch);
+      const acker = new AckBatcher(channel);
+      this.ackers.set(channel, acker);
       const { consumerTag } = await channel.consume(
         taskQueueName(this.options.stage, tier),
         (message) => {
           if (!message) return; // cancelled by the broker (queue deleted)
+          acker.received(message);
           this.buffers.get(tier)?.push({ tier, message, channel });
           this.pump();
         },

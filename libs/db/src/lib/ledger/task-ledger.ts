@@ -29,7 +29,11 @@ export class TaskLedger {
   static async enqueue(manager: EntityManager, tasks: readonly NewTask[]): Promise<EnqueuedTask[]> {
     if (tasks.length === 0) return [];
     const byJob = new Map<string, NewTask[]>();
-    for (const task of tasks) byJob.set(task.jobId, [...(byJob.get(task.jobId) ?? []), task]);
+    for (const task of tasks) {
+      const jobTasks = byJob.get(task.jobId);
+      if (jobTasks) jobTasks.push(task);
+      else byJob.set(task.jobId, [task]);
+    }
 
     await manager.query(
       `INSERT INTO crawling_tasks

@@ -145,8 +145,8 @@ async function transportRate(): Promise<Measured> {
       await startFixture('libs/testing/src/fixtures/transport-worker.fixture.ts', {
         DATABASE_URL: db.config.url,
         AMQP_URL: vhost.url,
-        WORKER_PREFETCH: '200',
-        WORKER_CONCURRENCY: '100',
+        WORKER_PREFETCH: process.env.WORKER_PREFETCH ?? '200',
+        WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '100',
       }),
     );
   }

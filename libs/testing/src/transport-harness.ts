@@ -7,6 +7,7 @@ import {
   OutboxRelay,
   ResultPolicy,
   ResultProcessor,
+  ResultProcessorOptions,
   TaskHandler,
   TaskWorker,
   AppliedHook,
@@ -34,6 +35,7 @@ export async function startOrchestratorSide(
     intervalMs?: number;
     leaseMs?: number;
     policy?: ResultPolicy;
+    prepare?: ResultProcessorOptions['prepare'];
     onApplied?: AppliedHook;
     relay?: boolean;
     logger?: MessagingLogger;
@@ -56,6 +58,7 @@ export async function startOrchestratorSide(
     maxBatch: 500,
     concurrency: 3,
     policy: options.policy ?? defaultResultPolicy(3, { baseMs: 100, capMs: 1000, jitter: 0 }),
+    prepare: options.prepare,
     onApplied: options.onApplied,
     afterCommit: (batch) => {
       applied += batch.length;

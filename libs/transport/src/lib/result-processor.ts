@@ -8,7 +8,7 @@ import {
   TASK_MESSAGE_VERSION,
   TaskResult,
 } from '@crawlflow/contracts';
-import { AppliedResult, TaskLedger } from '@crawlflow/db';
+import { AppliedResult, LedgerTaskState, TaskLedger } from '@crawlflow/db';
 import {
   AmqpClient,
   ConfirmPublisher,
@@ -137,6 +137,56 @@ export class ResultProcessor {
     });
   }
 
+  /**
+   * The common batch, all successes of open entries, in one UPDATE without reading the entries
+   * first. When the batch holds anything else (a failure, a duplicate, an entry already finished or
+   * unknown) the UPDATE is undone and undefined returned: the caller takes the careful path.
+   */
+  private async completeAll(
+    manager: EntityManager,
+    results: readonly TaskResult[],
+  ): Promise<AppliedResult[] | undefined> {
+    if (results.length === 0) return undefined;
+    const ids = new Set(results.map((r) => r.queue_id));
+    if (ids.size !== results.length || results.some((r) => r.outcome !== 'SUCCESS')) return undefined;
+    const applied: AppliedResult[] = [];
+    for (const result of results) {
+      const state: LedgerTaskState = {
+        queueId: result.queue_id,
+        taskId: result.task_id,
+        jobId: result.job_id,
+        queueStatus: 'PROCESSING',
+        attemptCount: result.attempt,
+        createdAt: result.queued_at ?? '',
+        retryCount: 0,
+      };
+      const decision = this.options.policy(result, state);
+      if (decision.action !== 'complete') return undefined;
+      applied.push({ result, state, decision });
+    }
+    await manager.query('SAVEPOINT complete_all');
+    const changed = await TaskLedger.completeOpen(
+      manager,
+      results.map((r) => ({
+        id: r.queue_id,
+        taskId: r.task_id,
+        jobId: r.job_id,
+        ...(r.queued_at ? { createdAt: r.queued_at } : {}),
+      })),
+    );
+    if (changed !== results.length) {
+      await manager.query('ROLLBACK TO SAVEPOINT complete_all');
+      return undefined;
+    }
+    await TaskLedger.applyResults(manager, applied, true);
+    await this.afterApply(manager, applied);
+    return applied;
+  }
+
+  private async afterApply(manager: EntityManager, applied: AppliedResult[]): Promise<void> {
+    if (this.options.onApplied && applied.length > 0) await this.options.onApplied(manager, applied);
+  }
+
   private async process(batch: Received[]): Promise<void> {
     const valid: Array<{ received: Received; result: TaskResult }> = [];
     const refused: Array<{ received: Received; reason: string }> = [];
@@ -155,6 +205,11 @@ export class ResultProcessor {
       let unknown: Array<{ result: TaskResult; reason: string }> = [];
       applied = await withDeadlockRetry(() =>
         this.dataSource.transaction('READ COMMITTED', async (manager) => {
+          unknown = [];
+          const results = valid.map((v) => v.result);
+          if (this.options.prepare && results.length > 0) await this.options.prepare(manager, results);
+          const completed = await this.completeAll(manager, results);
+          if (completed) return completed;
           const entries = new Map(valid.map((v) => [v.result.queue_id, v.result.queued_at]));
           const states = await TaskLedger.lockStates(
             manager,
@@ -163,7 +218,6 @@ export class ResultProcessor {
           );
           const seen = new Set<string>();
           const decided: AppliedResult[] = [];
-          unknown = [];
           for (const { result } of valid) {
             const state = states.get(result.queue_id);
             if (!state || state.taskId !== result.task_id) {
@@ -185,7 +239,7 @@ export class ResultProcessor {
             decided.push({ result, state, decision: this.options.policy(result, state) });
           }
           await TaskLedger.applyResults(manager, decided);
-          if (this.options.onApplied && decided.length > 0) await this.options.onApplied(manager, decided);
+          await this.afterApply(manager, decided);
           return decided;
         }),
       );

@@ -22,7 +22,11 @@ export function backoffDelay(
   return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, options.capMs)));
 }
 
-/** Decides what a finished delivery does to its ledger entry. */
+/**
+ * Decides what a finished delivery does to its ledger entry. It must be a pure judgement: the
+ * processor may ask twice for one result (a batch retried after a deadlock, or moved from the
+ * quick path to the careful one).
+ */
 export type ResultPolicy = (result: TaskResult, state: LedgerTaskState) => ResultDecision;
 
 /** Transport default: transient errors are retried `maxRetries` times, permanent ones fail at once. */

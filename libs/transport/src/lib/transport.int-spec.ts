@@ -3,6 +3,7 @@ import {
   DEAD_REASON_HEADER,
   deadQueueName,
   EXCHANGES,
+  RESULTS_ROUTING_KEY,
   taskQueueName,
   taskRoutingKey,
 } from '@crawlflow/contracts';
@@ -21,6 +22,7 @@ import {
   WorkerSide,
 } from '@crawlflow/testing';
 import { transient } from '@crawlflow/contracts';
+import { TaskLedger } from '@crawlflow/db';
 
 jest.setTimeout(120_000);
 
@@ -170,6 +172,104 @@ describe('task transport (ledger + RabbitMQ)', () => {
     await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 1, {
       what: 'the task after the poison',
     });
+  });
+
+  it('applies a result batch holding a repeat and a stranger: new results once, the repeat dropped, the stranger dead-lettered', async () => {
+    const jobId = await insertJob(db.dataSource, workflowId);
+    const appliedIds: string[] = [];
+    const side = await orchestrator({
+      relay: false,
+      onApplied: async (_manager, applied) => {
+        appliedIds.push(...applied.map((a) => a.state.queueId));
+      },
+    });
+    await side.enqueue(taskBatch(jobId, 3));
+    const entries: Array<{ id: string; task_id: string; created_at: Date }> = await db.dataSource.query(
+      'SELECT id, task_id, created_at FROM crawling_queues WHERE job_id = ? ORDER BY id',
+      [jobId],
+    );
+    const result = (queueId: string, taskId: string, createdAt: Date) => ({
+      v: 1,
+      queue_id: String(queueId),
+      task_id: String(taskId),
+      job_id: jobId,
+      stage: 'fetch',
+      attempt: 1,
+      outcome: 'SUCCESS',
+      started_at: new Date().toISOString(),
+      completed_at: new Date().toISOString(),
+      response_time_ms: 1,
+      queued_at: createdAt.toISOString().replace('T', ' ').replace('Z', ''),
+    });
+    const [a, b, c] = entries.map((e) => result(e.id, e.task_id, e.created_at));
+    const raw = await rawChannel();
+    try {
+      const publish = (results: unknown[]) =>
+        raw.channel.publish(
+          EXCHANGES.tasks,
+          RESULTS_ROUTING_KEY,
+          Buffer.from(JSON.stringify({ v: 1, results })),
+          { persistent: true },
+        );
+      publish([a]);
+      await waitFor(() => side.applied() === 1, { what: 'the first result' });
+      const stranger = { ...b, queue_id: '999999999', task_id: '999999999' };
+      publish([a, b, stranger]);
+      await waitFor(() => side.applied() === 2, { what: 'the second batch' });
+
+      const dead = deadQueueName('results');
+      let reason = '';
+      await waitFor(
+        async () => {
+          const message = await raw.channel.get(dead, { noAck: true });
+          if (message) reason = String(message.properties.headers?.[DEAD_REASON_HEADER]);
+          return reason !== '';
+        },
+        { what: 'the stranger dead-lettered' },
+      );
+      expect(reason).toMatch(/unknown ledger entry 999999999/);
+    } finally {
+      await raw.close();
+    }
+    expect(appliedIds).toEqual([a.queue_id, b.queue_id]);
+    expect(await ledgerCounts(jobId)).toEqual({ COMPLETED: 2, WAITING: 1 });
+    const tasks: Array<{ id: string; status: string }> = await db.dataSource.query(
+      'SELECT id, status FROM crawling_tasks WHERE job_id = ? ORDER BY id',
+      [jobId],
+    );
+    expect(tasks.map((t) => [String(t.id), t.status])).toEqual([
+      [a.task_id, 'SUCCESS'],
+      [b.task_id, 'SUCCESS'],
+      [c.task_id, 'PENDING'],
+    ]);
+    // The third entry is never dispatched: withdraw it, so later relays of this file leave it be.
+    await db.dataSource.transaction((manager) => TaskLedger.withdrawWaiting(manager, jobId, 'test over'));
+  });
+
+  it('prepares each result batch in its transaction before the policy judges it', async () => {
+    const jobId = await insertJob(db.dataSource, workflowId);
+    const prepared = new Set<string>();
+    const judged = new Map<string, { outcome: string; prepared: boolean }>();
+    const side = await orchestrator({
+      prepare: async (_manager, results) => {
+        for (const result of results) prepared.add(result.job_id);
+      },
+      policy: (result) => {
+        if (result.job_id !== jobId) return { action: 'complete' };
+        judged.set(result.queue_id, { outcome: result.outcome, prepared: prepared.has(result.job_id) });
+        return result.outcome === 'SUCCESS' ? { action: 'complete' } : { action: 'fail', reason: 'no' };
+      },
+    });
+    let calls = 0;
+    await worker('fetch', async () => {
+      calls += 1;
+      if (calls % 2 === 0) throw transient('every other one fails');
+      return {};
+    });
+    await side.enqueue(taskBatch(jobId, 20));
+    await waitFor(() => judged.size === 20, { what: '20 results' });
+    expect([...judged.values()].filter((j) => !j.prepared)).toEqual([]);
+    expect(new Set([...judged.values()].map((j) => j.outcome))).toEqual(new Set(['SUCCESS', 'FAILED']));
   });
 
   it('delivers a retry scheduled 2 s ahead no earlier than due and within 1 s after', async () => {

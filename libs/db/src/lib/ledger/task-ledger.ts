@@ -200,15 +200,46 @@ export class TaskLedger {
   }
 
   /**
+   * The common case of a result batch, without reading the entries first: every entry goes
+   * COMPLETED if it is still open (WAITING or PROCESSING) and belongs to the task and job the result
+   * names. Returns how many entries changed; fewer than given means a duplicate or a stranger is in
+   * the batch, and the caller rolls back and takes the careful path (lock, read, judge).
+   */
+  static async completeOpen(
+    manager: EntityManager,
+    entries: ReadonlyArray<EntryRef & { taskId: string; jobId: string }>,
+  ): Promise<number> {
+    if (entries.length === 0) return 0;
+    const rows = jsonRows(
+      ['id BIGINT', 'task_id BIGINT', 'job_id BIGINT'],
+      entries.map((e) => [e.id, e.taskId, e.jobId]),
+    );
+    const result: { affectedRows: number } = await manager.query(
+      `UPDATE crawling_queues q JOIN ${rows.sql} v ON q.id = v.id AND q.task_id = v.task_id AND q.job_id = v.job_id
+          SET q.status = 'COMPLETED', q.lease_until = NULL, q.updated_at = NOW(3)
+        WHERE q.status IN ('WAITING', 'PROCESSING') ${createdWithin(entries, 'q.')}`,
+      [rows.param, ...createdRange(entries)],
+    );
+    return result.affectedRows;
+  }
+
+  /**
    * Applies decided results in a handful of statements, whatever the batch size: entries end
    * COMPLETED / FAILED or go back to WAITING with `scheduled_for` = now + backoff; tasks get their
    * status, times, output and retry count.
    */
-  static async applyResults(manager: EntityManager, applied: readonly AppliedResult[]): Promise<void> {
+  static async applyResults(
+    manager: EntityManager,
+    applied: readonly AppliedResult[],
+    /** The completed entries were already marked (completeOpen): write the tasks only. */
+    entriesCompleted = false,
+  ): Promise<void> {
     if (applied.length === 0) return;
-    const completed = applied
-      .filter((a) => a.decision.action === 'complete')
-      .map((a) => ({ id: a.state.queueId, createdAt: a.state.createdAt }));
+    const completed = entriesCompleted
+      ? []
+      : applied
+          .filter((a) => a.decision.action === 'complete')
+          .map((a) => ({ id: a.state.queueId, createdAt: a.state.createdAt }));
     const other = applied.filter((a) => a.decision.action !== 'complete');
 
     if (completed.length > 0) {
@@ -342,8 +373,10 @@ function clipJson(output: Record<string, unknown>): string {
  * every entry of a batch carries its created_at, the range of them lets MySQL prune to the few
  * partitions that hold them.
  */
-function createdWithin(entries: readonly { createdAt?: string }[]): string {
-  return entries.length > 0 && entries.every((e) => e.createdAt) ? 'AND created_at BETWEEN ? AND ?' : '';
+function createdWithin(entries: readonly { createdAt?: string }[], alias = ''): string {
+  return entries.length > 0 && entries.every((e) => e.createdAt)
+    ? `AND ${alias}created_at BETWEEN ? AND ?`
+    : '';
 }
 
 function createdRange(entries: readonly { createdAt?: string }[]): string[] {

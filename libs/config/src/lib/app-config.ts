@@ -48,6 +48,8 @@ export interface FetchConfig {
 export interface TransportConfig {
   /** Ledger entries published per relay round (and per publisher-confirm wait). */
   relayBatchSize: number;
+  /** Relay rounds in flight at once (one claims and publishes while another awaits its confirms). */
+  relayConcurrency: number;
   /** How often an idle relay looks for due entries. */
   relayIntervalMs: number;
   /** A dispatched entry not finished within this lease is dispatched again. */
@@ -152,6 +154,7 @@ export function loadConfig(app: AppName, env: Env): AppConfig {
     },
     transport: {
       relayBatchSize: int(env, 'RELAY_BATCH_SIZE', 500, 1, 10_000),
+      relayConcurrency: int(env, 'RELAY_CONCURRENCY', 2, 1, 16),
       relayIntervalMs: int(env, 'RELAY_INTERVAL_MS', 200, 10, 60_000),
       leaseMs: int(env, 'TASK_LEASE_MS', 300_000, 1000, 86_400_000),
       prefetch: int(env, 'WORKER_PREFETCH', 32, 1, 10_000),

@@ -7,6 +7,11 @@ import { withDeadlockRetry } from './with-deadlock-retry';
 
 export interface OutboxRelayOptions {
   batchSize: number;
+  /**
+   * Rounds in flight at once (default 2): while one waits for the broker's confirms and its
+   * commit, the next claims and publishes. SKIP LOCKED keeps their batches disjoint.
+   */
+  concurrency?: number;
   intervalMs: number;
   leaseMs: number;
   logger?: MessagingLogger;
@@ -15,15 +20,17 @@ export interface OutboxRelayOptions {
 
 /**
  * Publishes due WAITING ledger entries. Each round claims a batch with the seed's claim query
- * (FOR UPDATE SKIP LOCKED, so replicas share the work), publishes it, waits for the broker's
- * confirms and only then marks the entries PROCESSING, in the same transaction. A crash before the
- * commit leaves them WAITING: they are published again (at-least-once; consumers dedup by ledger).
+ * (FOR UPDATE SKIP LOCKED, so replicas and concurrent rounds share the work), publishes it, waits
+ * for the broker's confirms and only then marks the entries PROCESSING, in the same transaction. A
+ * crash before the commit leaves them WAITING: they are published again (at-least-once; consumers
+ * dedup by ledger).
  */
 export class OutboxRelay {
   private running = false;
-  private wake: (() => void) | undefined;
-  private kicked = false;
-  private loop: Promise<void> | undefined;
+  /** Bumped by every kick: a round that started before the latest kick looks again at once. */
+  private kicks = 0;
+  private readonly sleepers = new Set<() => void>();
+  private loops: Array<Promise<void>> = [];
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
 
@@ -39,7 +46,8 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    const loops = Math.max(1, this.options.concurrency ?? 2);
+    this.loops = Array.from({ length: loops }, () => this.run());
   }
 
   /**
@@ -47,14 +55,14 @@ export class OutboxRelay {
    * remembered, so the round that follows starts at once.
    */
   kick(): void {
-    this.kicked = true;
-    this.wake?.();
+    this.kicks += 1;
+    for (const wake of [...this.sleepers]) wake();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.kick();
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   /** One round; returns how many entries were published. */
@@ -91,7 +99,7 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       let published = 0;
-      this.kicked = false;
+      const kicksBefore = this.kicks;
       try {
         published = await this.runOnce();
         failures = 0;
@@ -102,10 +110,11 @@ export class OutboxRelay {
           'OutboxRelay',
         );
       }
-      if (published >= this.options.batchSize || (this.kicked && failures === 0)) continue; // more is due now
+      const kicked = this.kicks !== kicksBefore;
+      if (published >= this.options.batchSize || (kicked && failures === 0)) continue; // more is due now
       const pause =
         failures > 0 ? Math.min(5000, this.options.intervalMs * 2 ** failures) : await this.idlePause();
-      await this.sleep(pause);
+      if (this.kicks === kicksBefore) await this.sleep(pause);
     }
   }
 
@@ -120,17 +129,15 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.kicked || !this.running) return Promise.resolve();
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const wake = (): void => {
         clearTimeout(timer);
+        this.sleepers.delete(wake);
         resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
       };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
     });
   }
 }

@@ -28,14 +28,7 @@ export class TaskLedger {
   /** Writes tasks and their WAITING entries; call inside the transaction that decided them. */
   static async enqueue(manager: EntityManager, tasks: readonly NewTask[]): Promise<EnqueuedTask[]> {
     if (tasks.length === 0) return [];
-    const byJob = new Map<string, NewTask[]>();
-    for (const task of tasks) {
-      const jobTasks = byJob.get(task.jobId);
-      if (jobTasks) jobTasks.push(task);
-      else byJob.set(task.jobId, [task]);
-    }
-
-    await manager.query(
+    const inserted: { insertId: number | string; affectedRows: number } = await manager.query(
       `INSERT INTO crawling_tasks
          (job_id, step_id, step_order, target_url, task_type, status, retry_count, sequence_number, input_data)
        VALUES ?`,
@@ -53,17 +46,7 @@ export class TaskLedger {
         ]),
       ],
     );
-
-    // Auto-increment ids of a multi-row insert are not consecutive under every lock mode, so the
-    // ids are read back by the task's natural key (job_id, sequence_number).
-    const ids = new Map<string, string>();
-    for (const [jobId, jobTasks] of byJob) {
-      const rows: Array<{ id: string; sequence_number: number }> = await manager.query(
-        'SELECT id, sequence_number FROM crawling_tasks WHERE job_id = ? AND sequence_number IN (?)',
-        [jobId, jobTasks.map((t) => t.sequenceNumber)],
-      );
-      for (const row of rows) ids.set(`${jobId}:${row.sequence_number}`, String(row.id));
-    }
+    const ids = await insertedTaskIds(manager, tasks, inserted);
 
     const withIds = tasks.map((task) => {
       const taskId = ids.get(`${task.jobId}:${task.sequenceNumber}`);
@@ -355,6 +338,58 @@ export class TaskLedger {
     const ms = rows[0]?.ms;
     return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
   }
+}
+
+/**
+ * Ids of the rows one multi-row INSERT made, as `jobId:sequenceNumber` → id. Under InnoDB's
+ * "consecutive" auto-increment lock modes (0 and 1, MariaDB's default) a multi-row INSERT takes
+ * consecutive ids, so they follow from the first one; under "interleaved" (2, MySQL 8's default)
+ * they need not, and are read back by the tasks' natural key (job_id, sequence_number).
+ */
+async function insertedTaskIds(
+  manager: EntityManager,
+  tasks: readonly NewTask[],
+  inserted: { insertId: number | string; affectedRows: number },
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const step = await consecutiveIdStep(manager);
+  if (step !== undefined && inserted.affectedRows === tasks.length) {
+    const first = BigInt(inserted.insertId);
+    tasks.forEach((t, i) => ids.set(`${t.jobId}:${t.sequenceNumber}`, String(first + BigInt(i * step))));
+    return ids;
+  }
+  const byJob = new Map<string, number[]>();
+  for (const task of tasks) {
+    const sequences = byJob.get(task.jobId);
+    if (sequences) sequences.push(task.sequenceNumber);
+    else byJob.set(task.jobId, [task.sequenceNumber]);
+  }
+  for (const [jobId, sequences] of byJob) {
+    const rows: Array<{ id: string; sequence_number: number }> = await manager.query(
+      'SELECT id, sequence_number FROM crawling_tasks WHERE job_id = ? AND sequence_number IN (?)',
+      [jobId, sequences],
+    );
+    for (const row of rows) ids.set(`${jobId}:${row.sequence_number}`, String(row.id));
+  }
+  return ids;
+}
+
+/** Per database server: the id step of a multi-row INSERT, or undefined when ids may interleave. */
+const idSteps = new WeakMap<object, Promise<number | undefined>>();
+
+function consecutiveIdStep(manager: EntityManager): Promise<number | undefined> {
+  const key = manager.connection;
+  let step = idSteps.get(key);
+  if (!step) {
+    step = manager
+      .query('SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step')
+      .then((rows: Array<{ mode: string | number; step: string | number }>) =>
+        Number(rows[0]?.mode) <= 1 ? Number(rows[0]?.step) || 1 : undefined,
+      );
+    step.catch(() => idSteps.delete(key));
+    idSteps.set(key, step);
+  }
+  return step;
 }
 
 function taskStatus(decision: ResultDecision): string {

@@ -46,6 +46,7 @@ export class EngineService implements OnModuleInit, OnModuleDestroy {
     this.publisher = new ConfirmPublisher(client, declareTopology);
     this.relay = new OutboxRelay(dataSource, this.publisher, {
       batchSize: transport.relayBatchSize,
+      concurrency: transport.relayConcurrency,
       intervalMs: transport.relayIntervalMs,
       leaseMs: transport.leaseMs,
       logger: this.logger,

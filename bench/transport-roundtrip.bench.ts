@@ -4,7 +4,7 @@
  * of queue, measured in the same run: several rounds, raw and transport alternating, medians
  * compared (one round on a shared 2-core machine swings by a third either way).
  * `node -r @swc-node/register bench/transport-roundtrip.bench.ts [tasks] [workers] [rounds]`
- * (defaults 20,000, 2 worker processes, one per core here, and 3 rounds).
+ * (defaults 50,000 tasks, 2 worker processes, one per core here, and 3 rounds).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import {
   waitFor,
 } from '@crawlflow/testing';
 
-const TASKS = Number(process.argv[2] ?? 20_000);
+const TASKS = Number(process.argv[2] ?? 50_000);
 const WORKERS = Number(process.argv[3] ?? 2);
 const ROUNDS = Number(process.argv[4] ?? 3);
 

@@ -8,7 +8,7 @@ import type { Channel, Message } from 'amqplib';
  */
 export class AckBatcher {
   /** Delivery tags not yet acked, oldest first (the broker numbers them upwards per channel). */
-  private readonly unacked: Message[] = [];
+  private unacked: Message[] = [];
   private readonly settled = new Set<number>();
   private scheduled = false;
 
@@ -50,10 +50,17 @@ export class AckBatcher {
       prefix += 1;
     }
     const upTo = prefix > 0 ? this.unacked[prefix - 1] : undefined;
-    const rest =
-      this.settled.size > 0 ? this.unacked.filter((m) => this.settled.has(m.fields.deliveryTag)) : [];
     this.unacked.splice(0, prefix);
-    for (const message of rest) this.forget(message);
+    const rest: Message[] = [];
+    if (this.settled.size > 0) {
+      // Settled behind a delivery still running: single acks, and one pass to drop them.
+      const waiting: Message[] = [];
+      for (const message of this.unacked) {
+        (this.settled.has(message.fields.deliveryTag) ? rest : waiting).push(message);
+      }
+      this.unacked = waiting;
+      this.settled.clear();
+    }
     if (upTo) this.channel.ack(upTo, prefix > 1);
     for (const message of rest) this.channel.ack(message);
   }

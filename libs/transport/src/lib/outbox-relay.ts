@@ -29,7 +29,13 @@ export class OutboxRelay {
   private running = false;
   /** Bumped by every kick: a round that started before the latest kick looks again at once. */
   private kicks = 0;
-  private readonly sleepers = new Set<() => void>();
+  /** Sleeping loops, and whether a kick may wake them (not while backing off after a failure). */
+  private readonly sleepers = new Map<() => void, boolean>();
+  /**
+   * Entries a round of this process has published but not yet marked. Another replica could still
+   * claim one in the moment between a dead transaction and its re-mark; a sibling round here won't.
+   */
+  private readonly unmarked = new Set<string>();
   private loops: Array<Promise<void>> = [];
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
@@ -56,12 +62,12 @@ export class OutboxRelay {
    */
   kick(): void {
     this.kicks += 1;
-    for (const wake of [...this.sleepers]) wake();
+    for (const [wake, byKick] of [...this.sleepers]) if (byKick) wake();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.kick();
+    for (const wake of [...this.sleepers.keys()]) wake();
     await Promise.all(this.loops);
   }
 
@@ -69,11 +75,15 @@ export class OutboxRelay {
   async runOnce(): Promise<number> {
     if (!this.publisher.isReady()) return 0;
     let published: ClaimedEntry[] = [];
+    let claimedHere: ClaimedEntry[] = [];
     try {
       return await this.dataSource.transaction('READ COMMITTED', async (manager) => {
         published = [];
-        const claimed = await TaskLedger.claimDue(manager, this.options.batchSize);
+        const due = await TaskLedger.claimDue(manager, this.options.batchSize);
+        const claimed = this.unmarked.size > 0 ? due.filter((e) => !this.unmarked.has(e.id)) : due;
         if (claimed.length === 0) return 0;
+        for (const entry of claimed) this.unmarked.add(entry.id);
+        claimedHere = claimed;
         await this.publisher.publishAll(claimed.map(toMessage));
         published = claimed;
         await TaskLedger.markDispatched(manager, claimed, this.options.leaseMs);
@@ -82,9 +92,9 @@ export class OutboxRelay {
       });
     } catch (error) {
       if (published.length === 0) throw error;
+      const entries = published;
       // The messages are out but the transaction that marks them died (a deadlock victim, a lost
       // connection): mark them now, or every one would be published a second time.
-      const entries = published;
       await withDeadlockRetry(() =>
         this.dataSource.transaction('READ COMMITTED', (manager) =>
           TaskLedger.markDispatched(manager, entries, this.options.leaseMs),
@@ -92,6 +102,8 @@ export class OutboxRelay {
       );
       for (const entry of entries) this.metrics.published(entry.stage, 1);
       return entries.length;
+    } finally {
+      for (const entry of claimedHere) this.unmarked.delete(entry.id);
     }
   }
 
@@ -110,11 +122,13 @@ export class OutboxRelay {
           'OutboxRelay',
         );
       }
-      const kicked = this.kicks !== kicksBefore;
-      if (published >= this.options.batchSize || (kicked && failures === 0)) continue; // more is due now
-      const pause =
-        failures > 0 ? Math.min(5000, this.options.intervalMs * 2 ** failures) : await this.idlePause();
-      if (this.kicks === kicksBefore) await this.sleep(pause);
+      if (failures > 0) {
+        await this.sleep(Math.min(5000, this.options.intervalMs * 2 ** failures), false);
+        continue;
+      }
+      if (published >= this.options.batchSize || this.kicks !== kicksBefore) continue; // more is due now
+      const pause = await this.idlePause();
+      if (this.kicks === kicksBefore) await this.sleep(pause, true);
     }
   }
 
@@ -128,7 +142,7 @@ export class OutboxRelay {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, wakeOnKick: boolean): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = (): void => {
@@ -137,7 +151,7 @@ export class OutboxRelay {
         resolve();
       };
       const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
+      this.sleepers.set(wake, wakeOnKick);
     });
   }
 }

@@ -193,9 +193,11 @@ export class TaskLedger {
     entries: ReadonlyArray<EntryRef & { taskId: string; jobId: string }>,
   ): Promise<number> {
     if (entries.length === 0) return 0;
+    // In id order, as the careful path locks them: two batches sharing entries queue, not deadlock.
+    const sorted = [...entries].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     const rows = jsonRows(
       ['id BIGINT', 'task_id BIGINT', 'job_id BIGINT'],
-      entries.map((e) => [e.id, e.taskId, e.jobId]),
+      sorted.map((e) => [e.id, e.taskId, e.jobId]),
     );
     const result: { affectedRows: number } = await manager.query(
       `UPDATE crawling_queues q JOIN ${rows.sql} v ON q.id = v.id AND q.task_id = v.task_id AND q.job_id = v.job_id
@@ -356,7 +358,15 @@ async function insertedTaskIds(
   if (step !== undefined && inserted.affectedRows === tasks.length) {
     const first = BigInt(inserted.insertId);
     tasks.forEach((t, i) => ids.set(`${t.jobId}:${t.sequenceNumber}`, String(first + BigInt(i * step))));
-    return ids;
+    // One point lookup proves the run: had ids interleaved, the last row's would lie further on.
+    const last = tasks[tasks.length - 1];
+    const rows: Array<{ id: string }> = await manager.query(
+      'SELECT id FROM crawling_tasks WHERE job_id = ? AND sequence_number = ?',
+      [last.jobId, last.sequenceNumber],
+    );
+    if (String(rows[0]?.id) === ids.get(`${last.jobId}:${last.sequenceNumber}`)) return ids;
+    idSteps.delete(manager.connection); // the server's settings changed: look again next time
+    ids.clear();
   }
   const byJob = new Map<string, number[]>();
   for (const task of tasks) {

@@ -2,7 +2,7 @@ import { startContainersIfAsked } from './containers';
 import { assertServicesReachable } from './services';
 
 declare global {
-  // eslint-disable-next-line no-var -- Jest hands globals from global setup to global teardown
+  // Jest hands globals from global setup to global teardown.
   var __crawlflowContainers: { stop(): Promise<void> } | undefined;
 }
 

@@ -24,18 +24,31 @@ describe('HostLimiter', () => {
   });
 
   it('spaces request starts to one host by the delay', async () => {
-    const limiter = new HostLimiter();
-    const starts: number[] = [];
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        const release = await limiter.acquire('h', { concurrency: 10, delayMs: 40 });
-        starts.push(performance.now());
-        release();
-      }),
-    );
-    // Measured after the await, so each start carries a little scheduling jitter: allow 5 ms.
-    starts.forEach((t, i) => expect(t - starts[0]).toBeGreaterThanOrEqual(i * 40 - 5));
-    limiter.close();
+    // Fake clocks: the spacing is checked on the limiter's own time, free of scheduling jitter.
+    jest.useFakeTimers();
+    try {
+      const limiter = new HostLimiter();
+      let granted = 0;
+      for (let i = 0; i < 4; i += 1) {
+        void limiter.acquire('h', { concurrency: 10, delayMs: 40 }).then((release) => {
+          granted += 1;
+          release();
+        });
+      }
+      const grantedAt = async (ms: number): Promise<number> => {
+        await jest.advanceTimersByTimeAsync(ms);
+        return granted;
+      };
+      expect(await grantedAt(0)).toBe(1);
+      expect(await grantedAt(39)).toBe(1);
+      expect(await grantedAt(1)).toBe(2);
+      expect(await grantedAt(39)).toBe(2);
+      expect(await grantedAt(1)).toBe(3);
+      expect(await grantedAt(40)).toBe(4);
+      limiter.close();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('fails waiters when closed', async () => {

@@ -35,7 +35,7 @@ export class HostLimiter {
     if (this.closed) return Promise.reject(new Error('the fetcher is closed'));
     let state = this.hosts.get(host);
     if (!state) {
-      state = { active: 0, lastStart: 0, maxDelayMs: 0, queue: [] };
+      state = { active: 0, lastStart: Number.NEGATIVE_INFINITY, maxDelayMs: 0, queue: [] };
       this.hosts.set(host, state);
     }
     const current = state;

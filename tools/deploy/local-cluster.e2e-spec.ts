@@ -6,6 +6,7 @@
  * terminationGracePeriodSeconds.
  */
 import { execFileSync } from 'node:child_process';
+import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -134,19 +135,7 @@ describe('the manifests as local processes', () => {
       workflow_type: 'INCREMENTAL',
       workflow_definition: {
         steps: [
-          {
-            name: 'fetch_list',
-            type: 'FETCH',
-            config: { url_pattern: '{base_url}/list?page={page}', pagination: true, max_pages: 100 },
-          },
-          {
-            name: 'parse_items',
-            type: 'PARSE',
-            config: {
-              parser: 'html',
-              selectors: { items: '.product-item', name: '.title', price: '.price' },
-            },
-          },
+          ...SEED_EXAMPLE_DEFINITION.steps,
           { name: 'store_items', type: 'STORE', config: { key: 'name' } },
         ],
       },

@@ -1,8 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigModule } from '@crawlflow/config';
-import { DbModule } from '@crawlflow/db';
-import { MessagingModule } from '@crawlflow/messaging';
-import { ObservabilityModule } from '@crawlflow/observability';
+import type { AppConfig } from '@crawlflow/config';
+import { appFoundation } from '@crawlflow/observability';
 import { MaintenanceModule } from '@crawlflow/retention';
 import { SchedulerModule } from '@crawlflow/scheduling';
 
@@ -11,14 +9,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        DbModule.forRoot(config.database),
-        MessagingModule.forRoot({ url: config.amqpUrl, name: config.app }),
-        ObservabilityModule.forRoot(config),
-        SchedulerModule,
-        MaintenanceModule,
-      ],
+      imports: [...appFoundation(config), SchedulerModule, MaintenanceModule],
     };
   }
 }

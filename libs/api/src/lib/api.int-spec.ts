@@ -1,3 +1,4 @@
+import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { crawlCheckers } from '@crawlflow/crawl';
@@ -8,21 +9,6 @@ import { createTestDatabase, createTestVhost, TestDatabase, TestVhost, waitFor }
 import { ApiModule } from './api.module';
 
 const TOKEN = 'api-int-spec-token';
-
-const SEED_DEFINITION = {
-  steps: [
-    {
-      name: 'fetch_list',
-      type: 'FETCH',
-      config: { url_pattern: '{base_url}/list?page={page}', pagination: true, max_pages: 100 },
-    },
-    {
-      name: 'parse_items',
-      type: 'PARSE',
-      config: { parser: 'html', selectors: { items: '.product-item', name: '.title', price: '.price' } },
-    },
-  ],
-};
 
 @Module({})
 class TestRoot {
@@ -243,14 +229,14 @@ describe('control-plane API', () => {
       const created = await call('POST', '/api/workflows', {
         workflow_name: 'seed example',
         workflow_type: 'INCREMENTAL',
-        workflow_definition: SEED_DEFINITION,
+        workflow_definition: SEED_EXAMPLE_DEFINITION,
       });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({
         id: expect.stringMatching(/^\d+$/),
         workflow_name: 'seed example',
         workflow_type: 'INCREMENTAL',
-        workflow_definition: SEED_DEFINITION,
+        workflow_definition: SEED_EXAMPLE_DEFINITION,
         is_active: true,
         version: 1,
       });
@@ -278,7 +264,7 @@ describe('control-plane API', () => {
     });
 
     it('answers an invalid definition with 400 and the JSON path of the error', async () => {
-      const badType = structuredClone(SEED_DEFINITION) as { steps: Array<Record<string, unknown>> };
+      const badType = structuredClone(SEED_EXAMPLE_DEFINITION) as { steps: Array<Record<string, unknown>> };
       badType.steps[1].type = 'SCRAPE';
       expectBadRequest(
         await call('POST', '/api/workflows', {
@@ -288,7 +274,7 @@ describe('control-plane API', () => {
         }),
         'body.workflow_definition.steps[1].type',
       );
-      const badSelector = structuredClone(SEED_DEFINITION);
+      const badSelector = structuredClone(SEED_EXAMPLE_DEFINITION);
       badSelector.steps[1].config.selectors = {
         items: '.product-item',
         name: '.title',
@@ -306,7 +292,7 @@ describe('control-plane API', () => {
         await call('POST', '/api/workflows', {
           workflow_name: 'bad',
           workflow_type: 'DAILY',
-          workflow_definition: SEED_DEFINITION,
+          workflow_definition: SEED_EXAMPLE_DEFINITION,
         }),
         'body.workflow_type',
       );
@@ -317,7 +303,7 @@ describe('control-plane API', () => {
     });
 
     it('makes version 2 on PUT and keeps version 1 readable', async () => {
-      const changed = structuredClone(SEED_DEFINITION);
+      const changed = structuredClone(SEED_EXAMPLE_DEFINITION);
       changed.steps[0].config.max_pages = 5;
       const put = await call('PUT', `/api/workflows/${workflowId}`, { workflow_definition: changed });
       expect(put.status).toBe(200);
@@ -338,7 +324,7 @@ describe('control-plane API', () => {
         id: workflowId,
         version: 1,
         latest_version: 2,
-        workflow_definition: SEED_DEFINITION,
+        workflow_definition: SEED_EXAMPLE_DEFINITION,
       });
       expect((await call('GET', `/api/workflows/${workflowId}?version=3`)).status).toBe(404);
 
@@ -383,7 +369,7 @@ describe('control-plane API', () => {
         source_id: source.body.id,
         workflow_name: 'jobs workflow',
         workflow_type: 'FULL_SCAN',
-        workflow_definition: SEED_DEFINITION,
+        workflow_definition: SEED_EXAMPLE_DEFINITION,
       });
       workflowId = workflow.body.id;
     });

@@ -34,14 +34,15 @@ export function expectInt(value: unknown, path: string, min: number, max: number
   return value;
 }
 
-const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+/** `Date.toISOString()` output: `2026-11-29T02:03:11.123Z`. */
+export const ISO_UTC_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /**
  * A UTC instant as `Date.toISOString()` writes it (`2026-11-29T02:03:11.123Z`), a real calendar
  * time within what a TIMESTAMP column holds.
  */
 export function expectIsoTimestamp(value: unknown, path: string): string {
-  if (typeof value !== 'string' || !ISO_UTC_MS.test(value)) {
+  if (typeof value !== 'string' || !ISO_UTC_TIME.test(value)) {
     throw new SchemaError(path, `expected a UTC time like 2026-01-31T12:00:00.000Z, got ${describe(value)}`);
   }
   const time = Date.parse(value);

@@ -45,11 +45,18 @@ describe('OutboxRelay', () => {
       intervalMs: 50,
       leaseMs: 60_000,
     });
-    relay.start();
-    const kicker = setInterval(() => relay.kick(), 2);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    clearInterval(kicker);
-    await relay.stop();
+    // Fake clocks: 400 ms of the relay's time with a kick every 2 ms, free of scheduling jitter.
+    jest.useFakeTimers();
+    try {
+      relay.start();
+      for (let elapsed = 0; elapsed < 400; elapsed += 2) {
+        relay.kick();
+        await jest.advanceTimersByTimeAsync(2);
+      }
+      await relay.stop();
+    } finally {
+      jest.useRealTimers();
+    }
     // Each loop waits 100, 200, 400 ms after its 1st, 2nd, 3rd failure: at most 3 rounds in 400 ms.
     expect(claims()).toBeGreaterThanOrEqual(2);
     expect(claims()).toBeLessThanOrEqual(6);
@@ -62,10 +69,15 @@ describe('OutboxRelay', () => {
       intervalMs: 2000,
       leaseMs: 60_000,
     });
-    relay.start();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
-    await relay.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
+    jest.useFakeTimers();
+    try {
+      relay.start();
+      await jest.advanceTimersByTimeAsync(50);
+      const started = Date.now();
+      await relay.stop(); // no timer advances: only waking the sleeping loop can end it
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

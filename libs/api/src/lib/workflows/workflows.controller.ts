@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { SchemaError, type DefinitionCheckers } from '@crawlflow/contracts';
+import { SchemaError, SEED_EXAMPLE_DEFINITION, type DefinitionCheckers } from '@crawlflow/contracts';
 import {
   createWorkflow,
   getWorkflow,
@@ -36,23 +36,7 @@ const WORKFLOW_BODY = {
     workflow_definition: {
       type: 'object',
       description: 'The steps of the workflow (see README: workflow definitions)',
-      example: {
-        steps: [
-          {
-            name: 'fetch_list',
-            type: 'FETCH',
-            config: { url_pattern: '{base_url}/list?page={page}', pagination: true, max_pages: 100 },
-          },
-          {
-            name: 'parse_items',
-            type: 'PARSE',
-            config: {
-              parser: 'html',
-              selectors: { items: '.product-item', name: '.title', price: '.price' },
-            },
-          },
-        ],
-      },
+      example: SEED_EXAMPLE_DEFINITION,
     },
     is_active: { type: 'boolean' },
   },

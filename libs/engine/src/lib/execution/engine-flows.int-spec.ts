@@ -1,3 +1,4 @@
+import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { connect } from 'amqplib';
 import { startSampleShop, type SampleShop } from '@crawlflow/sample-shop';
 import {
@@ -18,21 +19,6 @@ import { createJob } from '../jobs/job-factory';
 import { cancelJob, pauseJob, resumeJob, retryJob } from './job-controls';
 
 jest.setTimeout(180_000);
-
-const SEED_EXAMPLE = {
-  steps: [
-    {
-      name: 'fetch_list',
-      type: 'FETCH',
-      config: { url_pattern: '{base_url}/list?page={page}', pagination: true, max_pages: 100 },
-    },
-    {
-      name: 'parse_items',
-      type: 'PARSE',
-      config: { parser: 'html', selectors: { items: '.product-item', name: '.title', price: '.price' } },
-    },
-  ],
-};
 
 const LIST_DETAIL_STORE = (detail: Record<string, unknown> = {}) => ({
   steps: [
@@ -139,7 +125,9 @@ describe('workflow engine over the real transport and a local shop', () => {
   it('runs the seed example verbatim: 50 list pages × 20 items, stopped by page 51 answering 404', async () => {
     shop = await startSampleShop({ pages: 50, itemsPerPage: 20 });
     const source = await insertSource(db.dataSource, shop.url);
-    const workflowId = await insertWorkflowWithDefinition(db.dataSource, SEED_EXAMPLE, { sourceId: source });
+    const workflowId = await insertWorkflowWithDefinition(db.dataSource, SEED_EXAMPLE_DEFINITION, {
+      sourceId: source,
+    });
     const id = await runJob(workflowId);
     const row = await finished(id);
     const { context, step_results } = await execution(id);
@@ -177,7 +165,7 @@ describe('workflow engine over the real transport and a local shop', () => {
         { noAck: true },
       );
       const source = await insertSource(db.dataSource, shop.url);
-      const workflowId = await insertWorkflowWithDefinition(db.dataSource, SEED_EXAMPLE, {
+      const workflowId = await insertWorkflowWithDefinition(db.dataSource, SEED_EXAMPLE_DEFINITION, {
         sourceId: source,
       });
       const id = await runJob(workflowId);

@@ -1,30 +1,16 @@
+import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { validateDefinition } from './workflow-store';
-
-const SEED = {
-  steps: [
-    {
-      name: 'fetch_list',
-      type: 'FETCH',
-      config: { url_pattern: '{base_url}/list?page={page}', pagination: true, max_pages: 100 },
-    },
-    {
-      name: 'parse_items',
-      type: 'PARSE',
-      config: { parser: 'html', selectors: { items: '.product-item', name: '.title', price: '.price' } },
-    },
-  ],
-};
 
 describe('workflow definitions', () => {
   it('accepts the seed example and keeps its text as submitted', () => {
-    const { definition, text } = validateDefinition(SEED);
+    const { definition, text } = validateDefinition(SEED_EXAMPLE_DEFINITION);
     expect(definition.steps.map((step) => step.type)).toEqual(['FETCH', 'PARSE']);
-    expect(JSON.parse(text)).toEqual(SEED);
-    expect(validateDefinition(JSON.stringify(SEED)).text).toBe(text);
+    expect(JSON.parse(text)).toEqual(SEED_EXAMPLE_DEFINITION);
+    expect(validateDefinition(JSON.stringify(SEED_EXAMPLE_DEFINITION)).text).toBe(text);
   });
 
   it('names the JSON path of a problem under workflow_definition', () => {
-    const broken = structuredClone(SEED) as { steps: Array<Record<string, unknown>> };
+    const broken = structuredClone(SEED_EXAMPLE_DEFINITION) as { steps: Array<Record<string, unknown>> };
     broken.steps[1].config = { parser: 'html', selectors: { items: '.x', price: '.p[' } };
     expect(() =>
       validateDefinition(broken, { selector: (s) => (s.endsWith('[') ? 'unclosed [' : undefined) }),

@@ -5,3 +5,4 @@ export * from './lib/task-messages';
 export * from './lib/topology';
 export * from './lib/validation';
 export * from './lib/workflow-definition';
+export * from './lib/user-regex';

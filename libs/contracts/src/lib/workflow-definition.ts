@@ -1,4 +1,6 @@
 import { placeholderNames } from './placeholders';
+import { checkSchemaPatterns } from './schema-patterns';
+import { compileUserRegex, UserRegexError } from './user-regex';
 import {
   describe,
   expectInt,
@@ -379,7 +381,7 @@ function parseCrawl(raw: unknown, path: string): CrawlScope {
   if (crawl.prefix !== undefined) result.prefix = parseTemplate(crawl.prefix, `${path}.prefix`);
   if (crawl.pattern !== undefined) {
     result.pattern = expectString(crawl.pattern, `${path}.pattern`, 500);
-    checkRegex(result.pattern, '', `${path}.pattern`);
+    checkRegex(result.pattern, '', `${path}.pattern`, `${path}.pattern`);
   }
   if (scope === 'pattern' && !result.pattern)
     throw new SchemaError(`${path}.pattern`, 'scope "pattern" needs a pattern');
@@ -495,7 +497,7 @@ function parseTransform(config: Record<string, unknown>, path: string): Transfor
           rejectUnknown(op, ['op', 'field', 'pattern', 'replacement', 'flags'], at);
           const pattern = expectString(op.pattern, `${at}.pattern`, 500);
           const flags = op.flags === undefined ? 'g' : expectString(op.flags, `${at}.flags`, 10);
-          checkRegex(pattern, flags, `${at}.pattern`);
+          checkRegex(pattern, flags, `${at}.pattern`, `${at}.flags`);
           return {
             op: kind,
             field: expectField(op.field, `${at}.field`),
@@ -531,6 +533,7 @@ function parseValidate(
 ): ValidateConfig {
   rejectUnknown(config, ['schema'], path);
   const schema = expectRecord(config.schema, `${path}.schema`);
+  checkSchemaPatterns(schema, `${path}.schema`);
   const problem = checkers.jsonSchema?.(schema);
   if (problem) throw new SchemaError(`${path}.schema`, `invalid JSON Schema: ${problem}`);
   return { schema };
@@ -553,11 +556,14 @@ function expectBool(value: unknown, path: string): boolean {
   return value;
 }
 
-function checkRegex(pattern: string, flags: string, path: string): void {
+/** User patterns run on RE2 (see user-regex): what it cannot compile is refused here, at creation. */
+function checkRegex(pattern: string, flags: string, patternPath: string, flagsPath: string): void {
   try {
-    new RegExp(pattern, flags);
+    compileUserRegex(pattern, flags);
   } catch (error) {
-    throw new SchemaError(path, `invalid regular expression: ${(error as Error).message}`);
+    if (!(error instanceof UserRegexError)) throw error;
+    if (error.part === 'flags') throw new SchemaError(flagsPath, error.message);
+    throw new SchemaError(patternPath, `invalid regular expression: ${error.message}`);
   }
 }
 

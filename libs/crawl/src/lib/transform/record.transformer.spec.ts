@@ -64,6 +64,37 @@ describe('applyTransforms', () => {
     );
   });
 
+  const replace = (pattern: string, replacement: string, flags: string, value: string) =>
+    applyTransforms({ v: value }, [{ op: 'regex_replace', field: 'v', pattern, replacement, flags }]).v;
+
+  it('keeps String.replace semantics on RE2: $1, $<name>, $&, $$, first match or all with g, i', () => {
+    const date = '(?<year>\\d{4})-(\\d\\d)';
+    expect(replace(date, '$2/$<year>', '', '2024-05, 2025-06')).toBe('05/2024, 2025-06');
+    expect(replace(date, '<$&> $1 $$', 'g', '2024-05, 2025-06')).toBe('<2024-05> 2024 $, <2025-06> 2025 $');
+    expect(replace('mug', 'cup', 'gi', 'Mug mug MUG')).toBe('cup cup cup');
+    expect(replace('mug', 'cup', 'i', 'Mug mug MUG')).toBe('cup mug MUG');
+  });
+
+  it('finishes at once on patterns that are catastrophic for a backtracking engine', () => {
+    const started = Date.now();
+    const evil = `${'a'.repeat(34)}!`;
+    expect(replace('^(a|a)+$', 'x', 'g', evil)).toBe(evil);
+    expect(replace('(x+x+)+y', 'z', 'g', 'x'.repeat(40))).toBe('x'.repeat(40));
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('fails the record permanently on a stored pattern RE2 cannot run, never falling back', () => {
+    let failure: unknown;
+    try {
+      replace('(a)\\1', '', 'g', 'aa');
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(TaskFailure);
+    expect(failure).toMatchObject({ errorClass: 'permanent', code: 'BAD_REGEX' });
+    expect((failure as Error).message).toMatch(/backreference .* not supported: patterns use RE2 syntax/);
+  });
+
   it('refuses an invalid pattern with a permanent failure', () => {
     expect(() =>
       applyTransforms({ t: 'x' }, [

@@ -1,16 +1,23 @@
-import { fillTemplate, SchemaError, type Json, type TransformOperation } from '@crawlflow/contracts';
-import { permanent } from '@crawlflow/contracts';
+import {
+  compileUserRegex,
+  fillTemplate,
+  permanent,
+  SchemaError,
+  UserRegexError,
+  type Json,
+  type TransformOperation,
+  type UserRegex,
+} from '@crawlflow/contracts';
 import { parseNumber } from '../parse/number.parser';
 
 export type TransformRecord = Record<string, Json>;
 
-const regexCache = new Map<string, RegExp>();
-
 /**
  * Applies a TRANSFORM step's operations in order to a copy of the record:
  * - `rename` moves a field (no-op when absent); `drop` removes one;
- * - `trim` trims strings; `regex_replace` runs String.replace with the step's pattern and flags
- *   (`$1` references work; nothing is evaluated as code); `to_number` reads numbers with the
+ * - `trim` trims strings; `regex_replace` replaces as String.replace does with the step's pattern
+ *   and flags, on RE2 so that no pattern can backtrack for ever (`$1`, `$<name>`, `$&` work;
+ *   nothing is evaluated as code); `to_number` reads numbers with the
  *   parser's rule (`1,234.50`, `₩12,000`, `12.000,50`), null when there is none — these three act
  *   on a string, or on each string of a list, and leave other values alone;
  * - `template` fills `{field}` placeholders from the record (a missing one fails the record);
@@ -37,10 +44,7 @@ export function applyTransforms(
         break;
       case 'regex_replace': {
         const regex = compile(op.pattern, op.flags);
-        mapStrings(result, op.field, (s) => {
-          regex.lastIndex = 0;
-          return s.replace(regex, op.replacement);
-        });
+        mapStrings(result, op.field, (s) => regex.replace(s, op.replacement));
         break;
       }
       case 'to_number':
@@ -68,22 +72,14 @@ function mapStrings(record: TransformRecord, field: string, fn: (value: string) 
     record[field] = value.map((item) => (typeof item === 'string' ? fn(item) : item));
 }
 
-function compile(pattern: string, flags: string): RegExp {
-  const key = `${flags}/${pattern}`;
-  let regex = regexCache.get(key);
-  if (!regex) {
-    try {
-      regex = new RegExp(pattern, flags);
-    } catch (error) {
-      throw permanent(
-        `invalid regular expression /${pattern}/${flags}: ${(error as Error).message}`,
-        'BAD_REGEX',
-      );
-    }
-    if (regexCache.size > 500) regexCache.clear();
-    regexCache.set(key, regex);
+/** A pattern stored before RE2 was required may not compile: the record fails, nothing falls back. */
+function compile(pattern: string, flags: string): UserRegex {
+  try {
+    return compileUserRegex(pattern, flags);
+  } catch (error) {
+    if (!(error instanceof UserRegexError)) throw error;
+    throw permanent(`invalid regular expression /${pattern}/${flags}: ${error.message}`, 'BAD_REGEX');
   }
-  return regex;
 }
 
 function fillRecordTemplate(template: string, record: TransformRecord): string {

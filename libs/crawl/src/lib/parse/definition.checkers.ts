@@ -1,6 +1,6 @@
 import { load } from 'cheerio';
-import Ajv from 'ajv';
-import type { DefinitionCheckers } from '@crawlflow/contracts';
+import Ajv, { type CodeOptions } from 'ajv';
+import { compileUserRegex, UserRegexError, type DefinitionCheckers } from '@crawlflow/contracts';
 
 const probe = load('<html><body></body></html>');
 
@@ -29,12 +29,37 @@ export function checkJsonSchema(schema: Record<string, unknown>): string | undef
 }
 
 /**
+ * `pattern` and `patternProperties` are user regexes: ajv compiles them with RE2, so a schema cannot
+ * pin the parse-worker, and one RE2 refuses (stored before the definition parser checked) fails the
+ * schema's compilation, never falling back to RegExp. The `u` ajv asks for is RE2's own behaviour.
+ */
+const re2Engine: NonNullable<CodeOptions['regExp']> = Object.assign(
+  (pattern: string) => {
+    try {
+      return compileUserRegex(pattern);
+    } catch (error) {
+      if (error instanceof UserRegexError)
+        throw new Error(`pattern "${pattern}": invalid regular expression: ${error.message}`);
+      throw error;
+    }
+  },
+  // What standalone code would call; this engine is only used in process, from compiled closures.
+  { code: 'compileUserRegex' },
+);
+
+/**
  * The ajv setup every schema here uses: all errors reported, types not coerced, unknown keywords
  * and formats tolerated (a workflow author's `"format": "email"` must not break the step; with no
- * ajv-formats installed the format is simply not checked), and no console output.
+ * ajv-formats installed the format is simply not checked), no console output, and RE2 patterns.
  */
 export function createAjv(): Ajv {
-  return new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false });
+  return new Ajv({
+    allErrors: true,
+    strict: false,
+    validateFormats: false,
+    logger: false,
+    code: { regExp: re2Engine },
+  });
 }
 
 /** The checkers `parseWorkflowDefinition` takes, so bad selectors and schemas fail at creation. */

@@ -30,6 +30,43 @@ describe('createValidator', () => {
     expect(createValidator({ ...schema })).toBe(createValidator(schema));
   });
 
+  it('runs pattern and patternProperties on RE2: catastrophic patterns finish at once', () => {
+    const evil = `${'a'.repeat(34)}!`;
+    const started = Date.now();
+    const validate = createValidator({
+      properties: { text: { type: 'string', pattern: '^(a|a)+$' } },
+      patternProperties: { '(x+x+)+y': { type: 'number' } },
+    });
+    expect(validate({ text: evil }).valid).toBe(false);
+    expect(validate({ text: 'aaa', ['x'.repeat(40)]: 'not checked: the key does not match' })).toEqual({
+      valid: true,
+    });
+    expect(validate({ xxy: 'x' })).toEqual({ valid: false, reason: '/xxy must be number' });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('keeps the patterns of one schema apart', () => {
+    const validate = createValidator({
+      properties: { a: { type: 'string', pattern: '^a+$' }, b: { type: 'string', pattern: '^b+$' } },
+    });
+    expect(validate({ a: 'aa', b: 'bb' })).toEqual({ valid: true });
+    expect(validate({ a: 'bb', b: 'aa' }).valid).toBe(false);
+  });
+
+  it('fails a stored schema whose pattern RE2 refuses, permanently, naming the pattern', () => {
+    let failure: unknown;
+    try {
+      createValidator({ properties: { sku: { type: 'string', pattern: '^(?=SKU)' } } });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toMatchObject({ errorClass: 'permanent', code: 'BAD_SCHEMA' });
+    expect((failure as Error).message).toMatch(
+      /pattern "\^\(\?=SKU\)": invalid regular expression: a lookahead/,
+    );
+    expect(checkJsonSchema({ patternProperties: { '(a)\\1': { type: 'number' } } })).toMatch(/backreference/);
+  });
+
   it('throws a permanent failure for a schema ajv cannot compile', () => {
     expect(() => createValidator({ type: 'nonsense' })).toThrow(TaskFailure);
   });

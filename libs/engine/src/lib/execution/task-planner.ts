@@ -1,4 +1,5 @@
 import {
+  compileUserRegex,
   fillTemplate,
   type FetchConfig,
   type FetchTaskPayload,
@@ -249,7 +250,9 @@ export function linksInScope(state: ExecutionState, links: readonly string[]): s
   const crawl = state.crawl;
   if (!crawl) return [];
   const start = new URL(crawl.start);
-  const pattern = crawl.pattern ? new RegExp(crawl.pattern) : undefined;
+  // A user's pattern against links a page makes as long as it likes: RE2 keeps it linear. A loaded
+  // definition passed the same RE2 check, so this does not throw for one.
+  const pattern = crawl.pattern ? compileUserRegex(crawl.pattern) : undefined;
   const prefix = crawl.prefix ?? crawl.start;
   return links.filter((link) => {
     let url: URL;

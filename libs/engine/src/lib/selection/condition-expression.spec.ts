@@ -1,4 +1,5 @@
 import { evaluate, ExpressionError, parseCondition } from './condition-expression';
+import { checkCondition } from './workflow-selection';
 
 const scope = {
   target: {
@@ -31,6 +32,29 @@ describe('condition expressions', () => {
     expect(holds("target.url matches '^https://shop\\\\.example/kr/'")).toBe(true);
     expect(holds("target.url matches 'news'")).toBe(false);
     expect(holds("target.attributes.tags contains 'sale'")).toBe(true);
+  });
+
+  it('runs matches on RE2: a pattern catastrophic for backtracking finishes at once', () => {
+    const started = Date.now();
+    const url = `https://shop.example/${'a'.repeat(34)}!`;
+    expect(evaluate(parseCondition("target.url matches '^https://[^/]+/(a|a)+$'"), { target: { url } })).toBe(
+      false,
+    );
+    expect(evaluate(parseCondition("t matches '(x+x+)+y'"), { t: 'x'.repeat(40) })).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses backreferences and lookaround in matches with the position, as a 400 on the field', () => {
+    expect(() => parseCondition("a == 1 and b matches '(x)\\\\1'")).toThrow(
+      /^at position 14: invalid regular expression: a backreference `\\1` is not supported: patterns use RE2/,
+    );
+    expect(() => checkCondition("target.url matches '^https://(?!admin)'", 'condition_expression')).toThrow(
+      expect.objectContaining({
+        kind: 'invalid',
+        path: 'condition_expression',
+        message: expect.stringMatching(/^invalid condition at position 12: .*negative lookahead/),
+      }),
+    );
   });
 
   it('treats an empty condition as always true', () => {

@@ -1,3 +1,5 @@
+import { compileUserRegex, UserRegexError, type UserRegex } from '@crawlflow/contracts';
+
 /**
  * The condition language of target_workflow_mappings: a small expression language parsed into a
  * tree and evaluated — never `eval` or `Function`.
@@ -10,7 +12,8 @@
  *   value   := number | string | true | false | null | path | "(" expr ")"
  *   path    := name ("." name)*          e.g. target.url, target.type, params.region
  *
- * `matches` takes a regular expression string; `contains` tests a substring or list membership.
+ * `matches` takes a regular expression string in RE2 syntax (linear time: no backreferences or
+ * lookaround); `contains` tests a substring or list membership.
  * An empty condition always holds.
  */
 export type Expression =
@@ -18,7 +21,7 @@ export type Expression =
   | { kind: 'path'; path: string[] }
   | { kind: 'not'; operand: Expression }
   | { kind: 'logical'; op: 'and' | 'or'; left: Expression; right: Expression }
-  | { kind: 'compare'; op: CompareOp; left: Expression; right: Expression; regex?: RegExp };
+  | { kind: 'compare'; op: CompareOp; left: Expression; right: Expression; regex?: UserRegex };
 
 type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'matches' | 'contains';
 
@@ -137,9 +140,10 @@ export function parseCondition(source: string): Expression | undefined {
         throw new ExpressionError(token.position, '"matches" needs a regular expression string on its right');
       }
       try {
-        return { kind: 'compare', op: 'matches', left, right, regex: new RegExp(right.value) };
+        return { kind: 'compare', op: 'matches', left, right, regex: compileUserRegex(right.value) };
       } catch (error) {
-        throw new ExpressionError(token.position, `invalid regular expression: ${(error as Error).message}`);
+        if (!(error instanceof UserRegexError)) throw error;
+        throw new ExpressionError(token.position, `invalid regular expression: ${error.message}`);
       }
     }
     return { kind: 'compare', op: op as CompareOp, left, right };
@@ -200,7 +204,7 @@ function value(expression: Expression, scope: Record<string, unknown>): Value {
   }
 }
 
-function compare(op: CompareOp, left: Value, right: Value, regex?: RegExp): boolean {
+function compare(op: CompareOp, left: Value, right: Value, regex?: UserRegex): boolean {
   switch (op) {
     case '==':
       return left == right; // loose on purpose: "10" == 10 is what users of a condition expect

@@ -45,18 +45,24 @@ export async function selectWorkflowForTarget(
     target: { ...jsonObjectOf(target.attributes), ...target, id: String(target.id), type: target.type_code },
     params,
   };
+  const unusable: string[] = [];
   for (const mapping of mappings) {
     let holds = false;
     try {
       holds = evaluate(parseCondition(mapping.condition_expression ?? ''), scope);
-    } catch {
-      holds = false; // a condition stored before validation existed: it cannot match
+    } catch (error) {
+      // Stored before validation existed, or before RE2 was required: it cannot match, and the
+      // answer says why rather than leaving a silent miss.
+      const problem = error instanceof ExpressionError ? error.message : String(error);
+      unusable.push(`workflow ${String(mapping.workflow_id)}: invalid condition ${problem}`);
     }
     if (holds) return String(mapping.workflow_id);
   }
+  const type = String(target.type_code ?? target.target_type_id);
   throw unprocessable(
     mappings.length === 0
-      ? `no workflow is mapped to target type ${String(target.type_code ?? target.target_type_id)}`
-      : `none of the ${mappings.length} mapping(s) for target type ${String(target.type_code ?? target.target_type_id)} matches target ${targetId}`,
+      ? `no workflow is mapped to target type ${type}`
+      : `none of the ${mappings.length} mapping(s) for target type ${type} matches target ${targetId}` +
+          (unusable.length > 0 ? `; ${unusable.length} cannot run (${unusable.join('; ')})` : ''),
   );
 }

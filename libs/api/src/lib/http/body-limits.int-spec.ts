@@ -1,7 +1,7 @@
 /**
  * Size edges on every route that takes a body: a body over API_BODY_LIMIT_BYTES answers 413 naming
- * the limit and the setting, and a 200 KB string in any field (a body under the limit) answers 4xx
- * naming the field, never 500.
+ * the limit and the setting, and a 200 KB string in any field (a body under the limit) answers 4xx,
+ * never 500 — a plain column refuses it naming the field, a JSON field stores it or refuses it by name.
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -20,6 +20,8 @@ const TOKEN = 'body-limits-int-spec-token';
 const LIMIT = loadConfig('orchestrator', {}).apiBodyLimitBytes;
 const BIG = 'x'.repeat(200 * 1024);
 const short = (text: unknown): string => String(text).slice(0, 120);
+/** 40,000 characters but 80,000 bytes: a TEXT column (65,535 bytes) counts bytes, not characters. */
+const WIDE = 'é'.repeat(40_000);
 
 @Module({})
 class TestRoot {
@@ -53,6 +55,115 @@ interface BodyRoute {
   base: () => Body;
   /** A job control: its answer depends on the job's state (409 once it is cancelled). */
   control?: true;
+}
+
+/** A definition with a string in every kind of place a definition has one. */
+function richDefinitions(): unknown[] {
+  const list = {
+    steps: [
+      {
+        name: 'fetch_list',
+        type: 'FETCH',
+        config: {
+          url_pattern: '{base_url}/list?page={page}',
+          pagination: true,
+          headers: { 'X-Client': 'crawlflow' },
+        },
+        input_mapping: { region: 'params.region' },
+        output_mapping: { page: 'page' },
+      },
+      {
+        name: 'parse_list',
+        type: 'PARSE',
+        config: {
+          parser: 'html',
+          selectors: {
+            items: '.product-item',
+            url: { selector: 'a.link', attr: 'href', type: 'url', default: 'none' },
+            title: '.title',
+          },
+        },
+      },
+      { name: 'fetch_detail', type: 'FETCH', config: { url_field: 'url' } },
+      {
+        name: 'parse_detail',
+        type: 'PARSE',
+        config: { parser: 'json', selectors: { items: '$.items[*]', sku: 'sku', name: '$.name' } },
+      },
+      {
+        name: 'normalise',
+        type: 'TRANSFORM',
+        config: {
+          operations: [
+            { op: 'rename', from: 'title', to: 'heading' },
+            { op: 'trim', field: 'name' },
+            { op: 'regex_replace', field: 'sku', pattern: '[^0-9]', replacement: '-', flags: 'g' },
+            { op: 'to_number', field: 'sku' },
+            { op: 'template', field: 'label', template: '{name} ({sku})' },
+            { op: 'default', field: 'currency', value: 'KRW' },
+            { op: 'drop', field: 'heading' },
+          ],
+        },
+      },
+      {
+        name: 'check',
+        type: 'VALIDATE',
+        error_handling: 'SKIP',
+        config: {
+          schema: {
+            type: 'object',
+            description: 'a product',
+            properties: { name: { type: 'string', pattern: '^[A-Z]' } },
+          },
+        },
+      },
+      { name: 'store', type: 'STORE', config: { key: 'sku' } },
+    ],
+  };
+  const crawl = {
+    steps: [
+      {
+        name: 'crawl_site',
+        type: 'FETCH',
+        config: {
+          url_pattern: '{base_url}/site/0',
+          crawl: {
+            scope: 'pattern',
+            start_url: '{base_url}/site/0',
+            prefix: '{base_url}/site',
+            pattern: '^https?://',
+            link_selector: 'a[href]',
+          },
+        },
+      },
+      { name: 'parse_page', type: 'PARSE', config: { selectors: { heading: '.heading' } } },
+    ],
+  };
+  return [list, crawl];
+}
+
+/** Every variant of `value` with one string leaf (or, with `keys`, one object key) replaced by `big`. */
+function withBigString(value: unknown, big: string, keys: boolean): Array<{ where: string; value: unknown }> {
+  const variants: Array<{ where: string; value: unknown }> = [];
+  const walk = (node: unknown, where: string, replace: (next: unknown) => unknown): void => {
+    if (typeof node === 'string') {
+      variants.push({ where, value: replace(big) });
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) =>
+        walk(item, `${where}[${i}]`, (next) => replace(node.map((old, j) => (j === i ? next : old)))),
+      );
+    } else if (typeof node === 'object' && node !== null) {
+      const entries = Object.entries(node);
+      for (const [key, child] of entries) {
+        walk(child, `${where}.${key}`, (next) => replace({ ...node, [key]: next }));
+        if (!keys) continue;
+        const renamed = entries.map(([k, v]) => [k === key ? big : k, v]);
+        variants.push({ where: `${where}.<key ${key}>`, value: replace(Object.fromEntries(renamed)) });
+      }
+    }
+  };
+  walk(value, '', (next) => next);
+  return variants;
 }
 
 describe('request size limits', () => {
@@ -335,4 +446,71 @@ describe('request size limits', () => {
       }
     }
   });
+
+  /**
+   * Stored (and read back whole) or refused with 400 under the field: never a 500. Compared as
+   * summaries: a failure printing 200 KB values (or paths naming a 200 KB key) would drown the report.
+   */
+  const expectStoredOrRefused = (where: string, answer: Answer, field: string, stored: unknown): void => {
+    const whole = JSON.stringify(answer.body[field]) === JSON.stringify(stored);
+    const outcome =
+      answer.status === 400
+        ? `400 at ${short(answer.body.path)}`
+        : `${answer.status} ${whole ? 'stored whole' : 'stored changed'}`;
+    expect([where, outcome]).toEqual([
+      where,
+      expect.stringMatching(new RegExp(`^(400 at body\\.${field}\\b|2\\d\\d stored whole$)`)),
+    ]);
+  };
+
+  it('stores or refuses by name a big value inside params and attributes', async () => {
+    for (const value of [BIG, WIDE]) {
+      const size = `${value.length} characters`;
+      for (const path of [`/api/workflows/${ids.workflow}/jobs`, '/api/jobs']) {
+        const route = routes.find((r) => r.path === path && r.method === 'POST') as BodyRoute;
+        const params = { region: value };
+        expectStoredOrRefused(
+          `${path} params ${size}`,
+          await call('POST', path, { ...route.base(), params }),
+          'params',
+          params,
+        );
+        for (const entry of [{ job_id: value }, { job_id: ids.job, dependency_type: value }]) {
+          const answer = await call('POST', path, { ...route.base(), depends_on: [entry] });
+          expect([path, answer.status, short(answer.body.path)]).toEqual([
+            path,
+            400,
+            expect.stringMatching(/^body\.depends_on\[0\]\./),
+          ]);
+        }
+      }
+      const targets = routes.find((r) => r.template === '/api/targets') as BodyRoute;
+      const attributes = { note: value, tags: [value] };
+      const answer = await call('POST', '/api/targets', { ...targets.base(), attributes });
+      expectStoredOrRefused(`targets attributes ${size}`, answer, 'attributes', attributes);
+    }
+  });
+
+  // About 400 requests of up to 200 KB: more than the default 5 s.
+  it('stores or refuses by name a big string anywhere in a workflow definition', async () => {
+    const workflows = routes.find((r) => r.template === '/api/workflows') as BodyRoute;
+    for (const [index, definition] of richDefinitions().entries()) {
+      const accepted = await call('POST', '/api/workflows', {
+        ...workflows.base(),
+        workflow_definition: definition,
+      });
+      expect([index, accepted.status, accepted.body.message]).toEqual([index, 201, undefined]);
+      const variants = [...withBigString(definition, BIG, true), ...withBigString(definition, WIDE, false)];
+      expect(variants.length).toBeGreaterThan(30);
+      for (const { where, value } of variants) {
+        for (const [method, path] of [
+          ['POST', '/api/workflows'],
+          ['PUT', `/api/workflows/${accepted.body.id}`],
+        ]) {
+          const answer = await call(method, path, { ...workflows.base(), workflow_definition: value });
+          expectStoredOrRefused(`${method} ${index}${where}`, answer, 'workflow_definition', value);
+        }
+      }
+    }
+  }, 60_000);
 });

@@ -22,6 +22,10 @@ const ENGINE_STATUS: Record<EngineError['kind'], number> = {
  */
 interface BodyParserError {
   type: string;
+  status?: unknown;
+  /** http-errors sets it on 4xx errors, whose messages are meant for the client. */
+  expose?: unknown;
+  message?: unknown;
   limit?: unknown;
   length?: unknown;
 }
@@ -52,7 +56,8 @@ function requestPath(path: string | undefined): string | undefined {
 /**
  * Maps every error a route can raise to one body shape: schema errors (request validation) and
  * engine `invalid` to 400 naming the field, `not_found` 404, `conflict` 409, `unprocessable` 422,
- * an oversized body 413, unique-key violations 409, anything unexpected 500 without internals.
+ * an oversized body 413 and the body parser's other refusals with their 4xx, unique-key violations
+ * 409, anything unexpected 500 without internals.
  */
 export function toErrorBody(error: unknown): ApiErrorBody {
   if (error instanceof SchemaError) {
@@ -89,7 +94,19 @@ export function toErrorBody(error: unknown): ApiErrorBody {
     }
     return { statusCode, error: reasonPhrase(statusCode), message: String(response) };
   }
-  if (bodyParserError(error)?.type === 'entity.too.large') return tooLarge(error as BodyParserError);
+  const parser = bodyParserError(error);
+  if (parser?.type === 'entity.too.large') return tooLarge(parser);
+  // An unsupported charset or content encoding (415), a body shorter than its length (400): the
+  // client's to fix, and the parser's message says what it is.
+  if (parser && parser.expose === true && typeof parser.status === 'number' && parser.status < 500) {
+    const statusCode = parser.status;
+    return {
+      statusCode,
+      error: reasonPhrase(statusCode),
+      message: `body: ${String(parser.message)}`,
+      path: 'body',
+    };
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ER_DUP_ENTRY') {
     return {

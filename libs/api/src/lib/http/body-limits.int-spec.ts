@@ -420,6 +420,30 @@ describe('request size limits', () => {
     expect(answer.message).toContain(`${LIMIT} bytes`);
   });
 
+  it("answers the body parser's other refusals with their own 4xx in the API's shape", async () => {
+    const post = async (headers: Record<string, string>): Promise<Answer> => {
+      const response = await fetch(`${base}/api/sources`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, ...headers },
+        body: JSON.stringify({ name: 'charset', base_url: 'http://127.0.0.1/c' }),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    expect(await post({ 'content-type': 'application/json; charset=iso-8859-1' })).toEqual({
+      status: 415,
+      body: {
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        message: 'body: unsupported charset "ISO-8859-1"',
+        path: 'body',
+      },
+    });
+    expect(await post({ 'content-type': 'application/json', 'content-encoding': 'compress' })).toEqual({
+      status: 415,
+      body: expect.objectContaining({ statusCode: 415, path: 'body' }),
+    });
+  });
+
   it('every base body is accepted (so that the refusals below are about the big value)', async () => {
     for (const route of routes) {
       const answer = await call(route.method, route.path, route.base());

@@ -50,6 +50,23 @@ describe('the error body', () => {
     expect(toErrorBody({ ...tooLarge, length: undefined }).message).toBe(
       'body: larger than the limit of 1048576 bytes; the API_BODY_LIMIT_BYTES setting raises it',
     );
+    const charset = Object.assign(new Error('unsupported charset "ISO-8859-1"'), {
+      type: 'charset.unsupported',
+      status: 415,
+      expose: true,
+    });
+    expect(toErrorBody(charset)).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: 'body: unsupported charset "ISO-8859-1"',
+      path: 'body',
+    });
+    const unreadable = Object.assign(new Error('stream is not readable'), {
+      type: 'stream.not.readable',
+      status: 500,
+      expose: false,
+    });
+    expect(toErrorBody(unreadable).statusCode).toBe(500);
     expect(toErrorBody(new Error('secret internals'))).toEqual({
       statusCode: 500,
       error: 'Internal Server Error',

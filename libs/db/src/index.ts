@@ -1,3 +1,4 @@
+export * from './lib/column-sizes';
 export * from './lib/data-source';
 export * from './lib/db.module';
 export * from './lib/entities';

@@ -1,3 +1,4 @@
+export * from './lib/bootstrap/body-limit';
 export * from './lib/bootstrap/bootstrap';
 export * from './lib/health/readiness';
 export * from './lib/logging/json-logger';

@@ -89,6 +89,8 @@ export interface AppConfig {
   port: number;
   logLevel: LogLevel;
   apiToken: string | undefined;
+  /** Largest request body the HTTP parsers read; a larger one answers 413. */
+  apiBodyLimitBytes: number;
   shutdownTimeoutMs: number;
   database: DatabaseConfig;
   amqpUrl: string;
@@ -137,6 +139,12 @@ export function loadConfig(app: AppName, env: Env): AppConfig {
     port: int(env, 'PORT', DEFAULT_PORTS[app], 1, 65535),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     apiToken: raw(env, 'API_TOKEN'),
+    // 1 MiB: the largest bodies are workflow definitions and job params, each stored in a TEXT
+    // column (64 KB), yet on the wire they can be several times that (clients that escape every
+    // non-ASCII character as \uXXXX, pretty-printed files) beside target attributes, which are a
+    // JSON column. The bound keeps what one request makes the process buffer and parse small. At
+    // most 16 MiB, the default max_allowed_packet of MariaDB: a larger value could not be written.
+    apiBodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 600_000),
     database: loadDatabaseConfig(env),
     amqpUrl: loadAmqpUrl(env),

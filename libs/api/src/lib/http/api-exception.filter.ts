@@ -16,6 +16,37 @@ const ENGINE_STATUS: Record<EngineError['kind'], number> = {
   unprocessable: 422,
 };
 
+/**
+ * What express's body parser raises (http-errors with a `type`, e.g. `entity.too.large` with `limit`
+ * and `length` in bytes). Nest hands every one but the JSON SyntaxError on unchanged.
+ */
+interface BodyParserError {
+  type: string;
+  status?: unknown;
+  /** http-errors sets it on 4xx errors, whose messages are meant for the client. */
+  expose?: unknown;
+  message?: unknown;
+  limit?: unknown;
+  length?: unknown;
+}
+
+function bodyParserError(error: unknown): BodyParserError | undefined {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? (error as BodyParserError) : undefined;
+}
+
+function tooLarge(error: BodyParserError): ApiErrorBody {
+  // A chunked body has no length: the parser stops reading at the limit.
+  const sent = typeof error.length === 'number' ? ` (${error.length} bytes sent)` : '';
+  return {
+    statusCode: 413,
+    error: reasonPhrase(413),
+    // The setting's name is the operator's next step; libs/config reads it.
+    message: `body: larger than the limit of ${String(error.limit)} bytes${sent}; the API_BODY_LIMIT_BYTES setting raises it`,
+    path: 'body',
+  };
+}
+
 /** Engine paths name a field of the request body (`priority`, `workflow_definition.steps[0]`). */
 function requestPath(path: string | undefined): string | undefined {
   if (!path) return undefined;
@@ -25,7 +56,8 @@ function requestPath(path: string | undefined): string | undefined {
 /**
  * Maps every error a route can raise to one body shape: schema errors (request validation) and
  * engine `invalid` to 400 naming the field, `not_found` 404, `conflict` 409, `unprocessable` 422,
- * unique-key violations 409, anything unexpected 500 without internals.
+ * an oversized body 413 and the body parser's other refusals with their 4xx, unique-key violations
+ * 409, anything unexpected 500 without internals.
  */
 export function toErrorBody(error: unknown): ApiErrorBody {
   if (error instanceof SchemaError) {
@@ -61,6 +93,19 @@ export function toErrorBody(error: unknown): ApiErrorBody {
       };
     }
     return { statusCode, error: reasonPhrase(statusCode), message: String(response) };
+  }
+  const parser = bodyParserError(error);
+  if (parser?.type === 'entity.too.large') return tooLarge(parser);
+  // An unsupported charset or content encoding (415), a body shorter than its length (400): the
+  // client's to fix, and the parser's message says what it is.
+  if (parser && parser.expose === true && typeof parser.status === 'number' && parser.status < 500) {
+    const statusCode = parser.status;
+    return {
+      statusCode,
+      error: reasonPhrase(statusCode),
+      message: `body: ${String(parser.message)}`,
+      path: 'body',
+    };
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ER_DUP_ENTRY') {

@@ -34,6 +34,39 @@ describe('the error body', () => {
       message: 'token',
     });
     expect(toErrorBody(Object.assign(new Error('dup'), { code: 'ER_DUP_ENTRY' })).statusCode).toBe(409);
+    const tooLarge = Object.assign(new Error('request entity too large'), {
+      type: 'entity.too.large',
+      status: 413,
+      limit: 1_048_576,
+      length: 3_145_738,
+    });
+    expect(toErrorBody(tooLarge)).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message:
+        'body: larger than the limit of 1048576 bytes (3145738 bytes sent); the API_BODY_LIMIT_BYTES setting raises it',
+      path: 'body',
+    });
+    expect(toErrorBody({ ...tooLarge, length: undefined }).message).toBe(
+      'body: larger than the limit of 1048576 bytes; the API_BODY_LIMIT_BYTES setting raises it',
+    );
+    const charset = Object.assign(new Error('unsupported charset "ISO-8859-1"'), {
+      type: 'charset.unsupported',
+      status: 415,
+      expose: true,
+    });
+    expect(toErrorBody(charset)).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: 'body: unsupported charset "ISO-8859-1"',
+      path: 'body',
+    });
+    const unreadable = Object.assign(new Error('stream is not readable'), {
+      type: 'stream.not.readable',
+      status: 500,
+      expose: false,
+    });
+    expect(toErrorBody(unreadable).statusCode).toBe(500);
     expect(toErrorBody(new Error('secret internals'))).toEqual({
       statusCode: 500,
       error: 'Internal Server Error',

@@ -88,6 +88,24 @@ export function optionalObject(
   return value === undefined || value === null ? undefined : expectRecord(value, `${root}.${field}`);
 }
 
+/** An object the caller stores as JSON text in a column of `maxBytes`. */
+export function optionalObjectWithin(
+  record: Record<string, unknown>,
+  field: string,
+  root: string,
+  maxBytes: number,
+): Record<string, unknown> | undefined {
+  const value = optionalObject(record, field, root);
+  if (value === undefined) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  if (bytes > maxBytes)
+    throw new SchemaError(
+      `${root}.${field}`,
+      `${bytes} bytes as JSON, more than the ${maxBytes} it is stored in`,
+    );
+  return value;
+}
+
 export function optionalOneOf<T extends string>(
   record: Record<string, unknown>,
   field: string,

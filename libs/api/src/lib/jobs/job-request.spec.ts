@@ -48,4 +48,13 @@ describe('job requests', () => {
     expect(pathOf({ workflow_id: '1', workflow_name: 'w' }, 'id-or-name')).toBe('body.workflow_name');
     expect(pathOf('text')).toBe('body');
   });
+
+  it('refuses params whose JSON is over what the TEXT column holds, counting bytes', () => {
+    const params = (value: string) =>
+      parseJobRequest({ params: { note: value } }, 'body', 'url', true).params;
+    // {"note":"…"} is 11 bytes around the value.
+    expect(params('x'.repeat(65_535 - 11))).toEqual({ note: 'x'.repeat(65_524) });
+    expect(() => params('x'.repeat(65_535 - 10))).toThrow(expect.objectContaining({ path: 'body.params' }));
+    expect(() => params('é'.repeat(40_000))).toThrow(/^body\.params: 80011 bytes as JSON/);
+  });
 });

@@ -1,9 +1,10 @@
 import { expectRecord, SchemaError } from '@crawlflow/contracts';
+import { TEXT_COLUMN_BYTES } from '@crawlflow/db';
 import { JOB_TYPES, JobType } from '@crawlflow/engine';
 import {
   optionalId,
   optionalInt,
-  optionalObject,
+  optionalObjectWithin,
   optionalOneOf,
   optionalString,
 } from '../http/request-fields';
@@ -48,7 +49,8 @@ export function parseJobRequest(
     workflowId: optionalId(body, 'workflow_id', root),
     workflowName: optionalString(body, 'workflow_name', root, 100),
     targetId: optionalId(body, 'target_id', root),
-    params: optionalObject(body, 'params', root),
+    // crawling_jobs.params is a TEXT column.
+    params: optionalObjectWithin(body, 'params', root, TEXT_COLUMN_BYTES),
     priority: optionalInt(body, 'priority', root, 1, 10),
     jobType: optionalOneOf(body, 'job_type', root, JOB_TYPES),
     idempotencyKey: optionalString(body, 'idempotency_key', root, 200),

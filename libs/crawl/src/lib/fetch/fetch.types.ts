@@ -18,8 +18,9 @@ export interface FetchRequest {
   hostDelayMs?: number;
   /** Default true; FETCH_OBEY_ROBOTS=false turns robots.txt off for the whole process. */
   respectRobots?: boolean;
-  /** Replaces the headers and body timeouts of the settings for this request. */
+  /** Lowers the headers and body timeouts of the settings for this request (never raises them). */
   timeoutMs?: number;
+  /** Lowers the settings' largest response body for this request (never raises it). */
   maxBytes?: number;
 }
 

@@ -250,7 +250,7 @@ describe('createFetcher (real local HTTP server)', () => {
         errorClass: 'transient',
         code: 'TIMEOUT_BODY',
       });
-      // A per-request timeout overrides the settings.
+      // A per-request timeout below the settings' shortens them.
       const started = Date.now();
       expect(await failure(fetcher.fetchPage({ url: `${base}/no-headers`, timeoutMs: 200 }))).toMatchObject({
         code: 'TIMEOUT_HEADERS',
@@ -258,6 +258,46 @@ describe('createFetcher (real local HTTP server)', () => {
       expect(Date.now() - started).toBeLessThan(1_500);
     } finally {
       await quick.close();
+    }
+  });
+
+  it("caps a step's max_bytes and timeout_ms at the process limits: a step can only lower them", async () => {
+    const strict = createFetcher(
+      settings({ maxResponseBytes: 64 * 1024, headersTimeoutMs: 300, bodyTimeoutMs: 300 }),
+    );
+    routes.set('/128k', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(Buffer.alloc(128 * 1024, 'a')),
+    );
+    routes.set('/32k', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(Buffer.alloc(32 * 1024, 'a')),
+    );
+    routes.set('/no-headers', () => undefined);
+    routes.set('/stall', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write('<p>first part');
+    });
+    const generous = { maxBytes: 10 * 1024 * 1024, timeoutMs: 3_000 };
+    try {
+      const cut = await failure(strict.fetchPage({ url: `${base}/128k`, ...generous }));
+      expect(cut).toMatchObject({ errorClass: 'permanent', code: 'TOO_LARGE' });
+      expect(cut.message).toContain(`${64 * 1024} bytes`);
+      expect((await strict.fetchPage({ url: `${base}/32k`, ...generous })).body).toHaveLength(32 * 1024);
+      expect(await failure(strict.fetchPage({ url: `${base}/32k`, maxBytes: 16 * 1024 }))).toMatchObject({
+        code: 'TOO_LARGE',
+      });
+      for (const [path, code] of [
+        ['/no-headers', 'TIMEOUT_HEADERS'],
+        ['/stall', 'TIMEOUT_BODY'],
+      ]) {
+        const started = Date.now();
+        expect(await failure(strict.fetchPage({ url: `${base}${path}`, ...generous }))).toMatchObject({
+          code,
+        });
+        // At the process's 300 ms (with room for a busy machine), not the step's 3 s.
+        expect([path, Date.now() - started < 1_500]).toEqual([path, true]);
+      }
+    } finally {
+      await strict.close();
     }
   });
 

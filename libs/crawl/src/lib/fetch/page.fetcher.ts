@@ -126,9 +126,10 @@ class PageFetcher implements Fetcher {
       concurrency: req.hostConcurrency ?? this.settings.hostConcurrency,
       delayMs: req.hostDelayMs ?? this.settings.hostDelayMs,
     });
-    const maxBytes = req.maxBytes ?? this.settings.maxResponseBytes;
-    const headersTimeout = req.timeoutMs ?? this.settings.headersTimeoutMs;
-    const bodyTimeout = req.timeoutMs ?? this.settings.bodyTimeoutMs;
+    // A step (user input) may tighten the operator's limits, never loosen them.
+    const maxBytes = Math.min(req.maxBytes ?? Infinity, this.settings.maxResponseBytes);
+    const headersTimeout = Math.min(req.timeoutMs ?? Infinity, this.settings.headersTimeoutMs);
+    const bodyTimeout = Math.min(req.timeoutMs ?? Infinity, this.settings.bodyTimeoutMs);
     // undici's body timeout is an idle timeout; this deadline also stops a body that trickles forever.
     const deadline = new AbortController();
     let phase: 'headers' | 'body' = 'headers';

@@ -145,6 +145,125 @@ describe('SsrfGuard', () => {
     expect((await refusal(allowing, 'http://169.254.169.254/')).code).toBe('SSRF_BLOCKED');
   });
 
+  describe('IPv6 CIDRs in ranges that embed an IPv4 address', () => {
+    const allows = async (allowHosts: string[], host: string): Promise<boolean> => {
+      try {
+        await new SsrfGuard(allowHosts, table({})).vetHost(host);
+        return true;
+      } catch (error) {
+        if ((error as TaskFailure).code !== 'SSRF_BLOCKED') throw error;
+        return false;
+      }
+    };
+    const verdicts = async (allowHosts: string[], hosts: string[]): Promise<Record<string, boolean>> => {
+      const result: Record<string, boolean> = {};
+      for (const host of hosts) result[host] = await allows(allowHosts, host);
+      return result;
+    };
+
+    it('6to4 2002::/16 pins no IPv4 bits: metadata, loopback and private stay refused, in any form', async () => {
+      expect(
+        await verdicts(
+          ['2002::/16'],
+          ['169.254.169.254', '127.0.0.1', '10.0.0.1', '2002:a9fe:a9fe::', '2002:7f00:1::', '2002:a00:1::'],
+        ),
+      ).toEqual({
+        '169.254.169.254': false,
+        '127.0.0.1': false,
+        '10.0.0.1': false,
+        '2002:a9fe:a9fe::': false,
+        '2002:7f00:1::': false,
+        '2002:a00:1::': false,
+      });
+    });
+
+    it('a 6to4 CIDR allows the IPv4 addresses its bits 16..48 name, in either form', async () => {
+      expect(
+        await verdicts(
+          ['2002:c0a8:0100::/40'],
+          [
+            '192.168.1.1',
+            '192.168.1.254',
+            '2002:c0a8:101::',
+            '2002:c0a8:1fe:5::1',
+            '192.168.2.1',
+            '2002:c0a8:201::',
+          ],
+        ),
+      ).toEqual({
+        '192.168.1.1': true,
+        '192.168.1.254': true,
+        '2002:c0a8:101::': true,
+        '2002:c0a8:1fe:5::1': true,
+        '192.168.2.1': false,
+        '2002:c0a8:201::': false,
+      });
+      expect(await verdicts(['2002:7f00:1:1::/64'], ['127.0.0.1', '127.0.0.2'])).toEqual({
+        '127.0.0.1': true,
+        '127.0.0.2': false,
+      });
+    });
+
+    it('a NAT64 CIDR allows the IPv4 addresses its low 32 bits name', async () => {
+      expect(
+        await verdicts(
+          ['64:ff9b::10.0.0.0/104'],
+          [
+            '10.1.2.3',
+            '64:ff9b::10.1.2.3',
+            '172.16.0.1',
+            '64:ff9b::172.16.0.1',
+            '64:ff9b::127.0.0.1',
+            '192.168.1.1',
+            '169.254.169.254',
+          ],
+        ),
+      ).toEqual({
+        '10.1.2.3': true,
+        '64:ff9b::10.1.2.3': true,
+        '172.16.0.1': false,
+        '64:ff9b::172.16.0.1': false,
+        '64:ff9b::127.0.0.1': false,
+        '192.168.1.1': false,
+        '169.254.169.254': false,
+      });
+    });
+
+    it.each([
+      ['::ffff:0:0/96'],
+      ['::ffff:0:0/95'],
+      ['64:ff9b::/96'],
+      ['2002::/15'],
+      ['64:ff9b::/32'],
+      ['::/0'],
+    ])('%s allows no IPv4 address, embedded or not', async (entry) => {
+      expect(
+        await verdicts(
+          [entry],
+          [
+            '127.0.0.1',
+            '10.0.0.1',
+            '169.254.169.254',
+            '::ffff:127.0.0.1',
+            '64:ff9b::a00:1',
+            '2002:a9fe:a9fe::',
+          ],
+        ),
+      ).toEqual({
+        '127.0.0.1': false,
+        '10.0.0.1': false,
+        '169.254.169.254': false,
+        '::ffff:127.0.0.1': false,
+        '64:ff9b::a00:1': false,
+        '2002:a9fe:a9fe::': false,
+      });
+    });
+
+    it('an IPv6 CIDR wider than an embedding range still allows the plain IPv6 addresses it holds', async () => {
+      expect(await verdicts(['::/0'], ['fd00::1', '::1'])).toEqual({ 'fd00::1': true, '::1': true });
+    });
+  });
+
   it('answers socket lookups with the vetted addresses only', async () => {
     const lookup = (host: string, all: boolean): Promise<unknown> =>
       new Promise((resolve, reject) =>

@@ -58,9 +58,13 @@ function embeddedIpv4(address: Address): ipaddr.IPv4 | undefined {
   const range = v6.range();
   if (!V6_EMBEDDING_V4.has(range)) return undefined;
   const p = v6.parts;
-  // 6to4 (2002:AABB:CCDD::/48) carries the IPv4 address in bits 16..48; the others in the low 32 bits.
-  const [hi, lo] = range === '6to4' ? [p[1], p[2]] : [p[6], p[7]];
+  const [hi, lo] = embeddedIpv4Start(v6) === 16 ? [p[1], p[2]] : [p[6], p[7]];
   return new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+}
+
+/** 6to4 (2002:AABB:CCDD::/48) carries the IPv4 address in bits 16..48; the others in the low 32 bits. */
+function embeddedIpv4Start(v6: ipaddr.IPv6): 16 | 96 {
+  return v6.range() === '6to4' ? 16 : 96;
 }
 
 /** Normalises a WHATWG hostname: no brackets, no trailing dot, lower case. */
@@ -82,8 +86,7 @@ function parseAllowList(entries: readonly string[]): AllowList {
     const entry = raw.trim();
     if (!entry) continue;
     if (entry.includes('/')) {
-      const [address, bits] = ipaddr.parseCIDR(entry);
-      list.ranges.push([normalise(address), normalise(address).kind() === address.kind() ? bits : bits - 96]);
+      list.ranges.push(cidrRange(ipaddr.parseCIDR(entry)));
     } else if (ipaddr.isValid(bareHost(entry))) {
       const address = normalise(ipaddr.parse(bareHost(entry)));
       list.ranges.push([address, address.kind() === 'ipv4' ? 32 : 128]);
@@ -92,6 +95,21 @@ function parseAllowList(entries: readonly string[]): AllowList {
     }
   }
   return list;
+}
+
+/**
+ * The range an allow-list CIDR stands for. Embedded addresses are judged as their IPv4 address, so
+ * a CIDR inside an embedding range becomes the IPv4 CIDR of the bits it pins there (at most 32:
+ * 6to4 bits past 48 do not change the IPv4 address). One that pins none (2002::/16,
+ * ::ffff:0:0/96, 64:ff9b::/64) or reaches past its range (2002::/15) stays an IPv6 range, which
+ * only non-embedded IPv6 addresses can match: widening it to every IPv4 address would allow the
+ * metadata endpoint and every private network to an entry that names none of them.
+ */
+function cidrRange([address, bits]: [Address, number]): [Address, number] {
+  const v4 = embeddedIpv4(address);
+  if (!v4) return [address, bits];
+  const v4Bits = bits - embeddedIpv4Start(address as ipaddr.IPv6);
+  return v4Bits > 0 ? [v4, Math.min(v4Bits, 32)] : [address, bits];
 }
 
 function normalise(address: Address): Address {

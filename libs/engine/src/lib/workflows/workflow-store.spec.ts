@@ -27,4 +27,16 @@ describe('workflow definitions', () => {
       expect.objectContaining({ path: 'workflow_definition.steps[0].type' }),
     );
   });
+
+  it('refuses a definition whose stored text is over what a TEXT column holds', () => {
+    const withDefault = (value: string) => {
+      const definition = structuredClone(SEED_EXAMPLE_DEFINITION) as { steps: Array<{ config: object }> };
+      definition.steps[1].config = { selectors: { name: { selector: '.title', default: value } } };
+      return definition;
+    };
+    expect(validateDefinition(withDefault('é'.repeat(30_000))).text).toContain('é');
+    expect(() => validateDefinition(withDefault('é'.repeat(40_000)))).toThrow(
+      expect.objectContaining({ kind: 'invalid', path: 'workflow_definition' }),
+    );
+  });
 });

@@ -4,6 +4,7 @@ import {
   SchemaError,
   type WorkflowDefinition,
 } from '@crawlflow/contracts';
+import { TEXT_COLUMN_BYTES } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { invalid, notFound, unprocessable } from '../engine-errors';
 import {
@@ -54,14 +55,25 @@ export function validateDefinition(
       throw invalid(`workflow_definition: not JSON (${(error as Error).message})`, 'workflow_definition');
     }
   }
+  let definition: WorkflowDefinition;
   try {
-    const definition = parseWorkflowDefinition(raw, checkers);
-    return { definition, text: JSON.stringify(raw) };
+    definition = parseWorkflowDefinition(raw, checkers);
   } catch (error) {
     if (!(error instanceof SchemaError)) throw error;
     const path = `workflow_definition${error.path.slice(1)}`;
     throw invalid(`${path}: ${error.problem}`, path);
   }
+  const text = JSON.stringify(raw);
+  // Checked on the text as stored (crawling_workflows and workflow_versions hold it in TEXT), after
+  // the parse so that a wrong field is named before the size of the whole.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > TEXT_COLUMN_BYTES) {
+    throw invalid(
+      `workflow_definition: ${bytes} bytes as JSON, more than the ${TEXT_COLUMN_BYTES} it is stored in`,
+      'workflow_definition',
+    );
+  }
+  return { definition, text };
 }
 
 export async function createWorkflow(

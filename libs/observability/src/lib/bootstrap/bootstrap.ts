@@ -4,10 +4,14 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import type { AppConfig } from '@crawlflow/config';
 import { errorText } from '../error-text';
 import { JsonLogger } from '../logging/json-logger';
+import { useBodyLimit } from './body-limit';
 import { HttpGate, RequestHandler } from './http-gate';
 import { waitForDatabase } from './wait-for-database';
 
-export type BootstrapConfig = Pick<AppConfig, 'app' | 'port' | 'logLevel' | 'shutdownTimeoutMs' | 'database'>;
+export type BootstrapConfig = Pick<
+  AppConfig,
+  'app' | 'port' | 'logLevel' | 'shutdownTimeoutMs' | 'database' | 'apiBodyLimitBytes'
+>;
 
 const CONTEXT = 'Bootstrap';
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -99,6 +103,7 @@ export async function bootstrap(
       abortOnError: false,
     });
     app.disable('x-powered-by');
+    useBodyLimit(app, config.apiBodyLimitBytes);
     await app.init();
     if (stopping.signal.aborted) return;
     gate.serve(app.getHttpAdapter().getInstance() as RequestHandler);

@@ -211,7 +211,18 @@ const EXTRA_COLUMNS: Record<string, Record<string, string>> = {
     first_seen_at: 'timestamp',
     last_seen_at: 'timestamp',
     changed_at: 'timestamp',
+    fetched_at: 'timestamp',
   },
+  // Documents too large for their TEXT column (1764806400000-TaskLoopReliability).
+  task_data: {
+    task_id: 'bigint',
+    kind: 'enum:PAYLOAD,OUTPUT',
+    job_id: 'bigint',
+    body_gzip: 'longblob',
+    body_bytes: 'int',
+    created_at: 'timestamp',
+  },
+  url_validators: { records_gzip: 'longblob', records_count: 'int' },
 };
 
 /** index name → columns in order, per table (PRIMARY included where the seed fixes it). */

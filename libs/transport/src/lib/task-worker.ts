@@ -1,9 +1,12 @@
 import {
   deadQueueName,
   EXCHANGES,
+  expectRecord,
   isRecord,
   MAX_RESULTS_PER_MESSAGE,
+  parseJson,
   parseTaskMessage,
+  permanent,
   RESULTS_ROUTING_KEY,
   SchemaError,
   Stage,
@@ -11,7 +14,7 @@ import {
   TaskMessage,
   TaskResult,
 } from '@crawlflow/contracts';
-import { TaskLedger, type EntryRef } from '@crawlflow/db';
+import { isSpilled, TaskData, TaskLedger, type EntryRef } from '@crawlflow/db';
 import {
   AmqpClient,
   ConfirmPublisher,
@@ -150,6 +153,7 @@ export class TaskWorker {
     const started = Date.now();
     let result: TaskResult;
     try {
+      if (isSpilled(task.payload)) task = { ...task, payload: await this.spilledPayload(task) };
       const { output } = await this.options.handler(task);
       result = this.result(task, started, 'SUCCESS', output);
     } catch (error) {
@@ -162,6 +166,14 @@ export class TaskWorker {
     );
     await this.results.submit(result);
     this.consumer.ack(delivery);
+  }
+
+  /** A payload too large for the ledger's TEXT column, kept whole in task_data. */
+  private async spilledPayload(task: TaskMessage): Promise<Record<string, unknown>> {
+    const json = (await TaskData.load(this.dataSource, [task.task_id], 'PAYLOAD')).get(task.task_id);
+    if (json === undefined)
+      throw permanent(`the input of task ${task.task_id} is no longer stored`, 'INPUT_GONE');
+    return expectRecord(parseJson(json), '$.payload');
   }
 
   private result(

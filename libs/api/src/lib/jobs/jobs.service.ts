@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createJob, notFound } from '@crawlflow/engine';
 import { findArchivedJob } from '@crawlflow/retention';
+import { isSpilled, TaskData } from '@crawlflow/db';
 import { DataSource } from 'typeorm';
 import { encodeCursor, Page, pageOf } from '../http/pagination';
 import { normalise, Row } from '../http/rows';
@@ -181,10 +182,17 @@ export class JobsService {
         [job.id, lastStep, taskId],
       )) as Array<{ id: string; output_data: string | null }>;
       if (tasks.length === 0) return { data, next_cursor: null };
-      for (const task of tasks) {
-        const id = String(task.id);
+      const outputs = tasks.map((task) => ({ id: String(task.id), output: parseOutput(task.output_data) }));
+      // Outputs too large for output_data are kept whole in task_data.
+      const spilled = await TaskData.load(
+        this.db,
+        outputs.filter(({ output }) => isSpilled(output)).map(({ id }) => id),
+        'OUTPUT',
+      );
+      for (const { id, output } of outputs) {
         const start = id === taskId ? index : 0;
-        const records = recordsOf(task.output_data);
+        const whole = spilled.get(id);
+        const records = recordsOf(whole === undefined ? output : parseOutput(whole));
         for (let i = start; i < records.length; i += 1) {
           if (data.length === limit) return { data, next_cursor: encodeCursor({ t: id, i }) };
           data.push({ task_id: id, index: i, data: records[i] });
@@ -205,13 +213,16 @@ export class JobsService {
   }
 }
 
-function recordsOf(output: string | null): unknown[] {
-  if (!output) return [];
+function parseOutput(output: string | null): unknown {
+  if (!output) return undefined;
   try {
-    const parsed: unknown = JSON.parse(output);
-    const records = (parsed as { records?: unknown } | null)?.records;
-    return Array.isArray(records) ? records : [];
+    return JSON.parse(output);
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+function recordsOf(output: unknown): unknown[] {
+  const records = (output as { records?: unknown } | null | undefined)?.records;
+  return Array.isArray(records) ? records : [];
 }

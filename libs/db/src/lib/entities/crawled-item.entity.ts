@@ -52,4 +52,11 @@ export class CrawledItem {
 
   @Column({ name: 'changed_at', type: 'timestamp', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
   changedAt!: Date;
+
+  /**
+   * Database time of the fetch of the page the data came from: a STORE carrying records of an older
+   * fetch (overlapping jobs, a re-run lease) never overwrites newer data.
+   */
+  @Column({ name: 'fetched_at', type: 'timestamp', precision: 3, nullable: true })
+  fetchedAt!: Date | null;
 }

@@ -12,14 +12,13 @@ export interface NewTask {
   targetUrl?: string | null;
   /** Unique within the job: it is the task's natural key, so re-expanding a step is idempotent. */
   sequenceNumber: number;
-  inputData?: string | null;
   /** 1–10; picks the tier. */
   priority: number;
   /** Delay before the entry becomes due (0: now). */
   delayMs?: number;
   /** Enqueue parked until this UTC time ('YYYY-MM-DD HH:MM:SS'), to be released later (wins over delayMs). */
   parkedUntil?: string;
-  /** What the worker receives as `payload`. */
+  /** What the worker receives as `payload`; also kept as the task's input_data. */
   payload: Record<string, unknown>;
 }
 

@@ -6,7 +6,8 @@ import { ISO_UTC_TIME } from '@crawlflow/contracts';
 
 export function toSqlTimestamp(value: Date | string | number): string {
   // Worker results carry toISOString() output: rewrite it without a Date round trip (hot path).
-  if (typeof value === 'string' && ISO_UTC_TIME.test(value)) return `${value.slice(0, 10)} ${value.slice(11, 23)}`;
+  if (typeof value === 'string' && ISO_UTC_TIME.test(value))
+    return `${value.slice(0, 10)} ${value.slice(11, 23)}`;
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) throw new Error(`invalid timestamp ${String(value)}`);
   return date.toISOString().replace('T', ' ').replace('Z', '');

@@ -10,15 +10,10 @@ import {
   ResultDecision,
 } from './ledger.types';
 import { jsonRows, toSqlTimestamp } from './sql-values';
+import { spilledStub, TaskData } from './task-data';
+import { clipBytesOrNull, fitsBytes } from './text-bytes';
 
 type Db = DataSource | EntityManager;
-
-const MAX_TEXT = 60_000; // TEXT holds 64 KiB; error messages and outputs are cut to fit
-
-function clip(value: string | undefined | null, max = MAX_TEXT): string | null {
-  if (value === undefined || value === null) return null;
-  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
-}
 
 /**
  * The durable ledger behind the task queues: every dispatch is a `crawling_queues` entry, written
@@ -28,12 +23,16 @@ export class TaskLedger {
   /** Writes tasks and their WAITING entries; call inside the transaction that decided them. */
   static async enqueue(manager: EntityManager, tasks: readonly NewTask[]): Promise<EnqueuedTask[]> {
     if (tasks.length === 0) return [];
+    // The payload is the task's input: it goes to crawling_tasks.input_data and to the entry, or,
+    // when it outgrows TEXT, to task_data with a stub in both columns (the worker loads it).
+    const payloads = tasks.map((t) => JSON.stringify(t.payload));
+    const columns = payloads.map((json) => (fitsBytes(json) ? json : spilledStub('PAYLOAD', json)));
     const inserted: { insertId: number | string; affectedRows: number } = await manager.query(
       `INSERT INTO crawling_tasks
          (job_id, step_id, step_order, target_url, task_type, status, retry_count, sequence_number, input_data)
        VALUES ?`,
       [
-        tasks.map((t) => [
+        tasks.map((t, i) => [
           t.jobId,
           t.stepId ?? null,
           t.stepOrder ?? null,
@@ -42,30 +41,36 @@ export class TaskLedger {
           'PENDING',
           0,
           t.sequenceNumber,
-          t.inputData ?? null,
+          columns[i],
         ]),
       ],
     );
     const ids = await insertedTaskIds(manager, tasks, inserted);
 
-    const withIds = tasks.map((task) => {
+    const withIds = tasks.map((task, i) => {
       const taskId = ids.get(`${task.jobId}:${task.sequenceNumber}`);
       if (!taskId) throw new Error(`task ${task.jobId}/${task.sequenceNumber} vanished after insert`);
-      return { task, taskId };
+      return { task, taskId, payload: columns[i], json: payloads[i] };
     });
+    await TaskData.save(
+      manager,
+      withIds
+        .filter(({ payload, json }) => payload !== json)
+        .map(({ task, taskId, json }) => ({ taskId, jobId: task.jobId, kind: 'PAYLOAD', json })),
+    );
 
     await manager.query(
       `INSERT INTO crawling_queues
          (queue_type, stage, job_id, task_id, priority, status, scheduled_for, attempt_count, payload)
        VALUES ${withIds.map(({ task }) => `(?, ?, ?, ?, ?, 'WAITING', ${task.parkedUntil ? '?' : 'NOW(3) + INTERVAL ? MICROSECOND'}, 0, ?)`).join(', ')}`,
-      withIds.flatMap(({ task, taskId }) => [
+      withIds.flatMap(({ task, taskId, payload }) => [
         queueTypeForTier(tierForPriority(task.priority)),
         task.taskType,
         task.jobId,
         taskId,
         task.priority,
         task.parkedUntil ?? Math.max(0, Math.round((task.delayMs ?? 0) * 1000)),
-        JSON.stringify(task.payload),
+        payload,
       ]),
     );
     return withIds.map(({ task, taskId }) => ({ taskId, sequenceNumber: task.sequenceNumber }));
@@ -242,7 +247,7 @@ export class TaskLedger {
           a.state.queueId,
           a.decision.action === 'retry' ? 'WAITING' : 'FAILED',
           a.decision.action === 'retry' ? Math.round(a.decision.delayMs * 1000) : 0,
-          a.decision.action === 'complete' ? null : clip(a.decision.reason),
+          a.decision.action === 'complete' ? null : clipBytesOrNull(a.decision.reason),
         ]),
       );
       await manager.query(
@@ -254,6 +259,20 @@ export class TaskLedger {
       );
     }
 
+    // Outputs that outgrow TEXT go to task_data whole; the column keeps a stub saying so.
+    const outputs = applied.map((a) => (a.result.output ? JSON.stringify(a.result.output) : null));
+    const columns = outputs.map((json) =>
+      json === null || fitsBytes(json) ? json : spilledStub('OUTPUT', json),
+    );
+    await TaskData.save(
+      manager,
+      applied.flatMap((a, i) => {
+        const json = outputs[i];
+        return json !== null && columns[i] !== json
+          ? [{ taskId: a.state.taskId, jobId: a.state.jobId, kind: 'OUTPUT' as const, json }]
+          : [];
+      }),
+    );
     const tasks = jsonRows(
       [
         'id BIGINT',
@@ -265,14 +284,14 @@ export class TaskLedger {
         'err LONGTEXT',
         'retry_inc INT',
       ],
-      applied.map((a) => [
+      applied.map((a, i) => [
         a.state.taskId,
         taskStatus(a.decision),
         toSqlTimestamp(a.result.started_at),
         a.decision.action === 'retry' ? null : toSqlTimestamp(a.result.completed_at),
         a.result.response_time_ms,
-        a.result.output ? clipJson(a.result.output) : null,
-        a.result.error ? clip(a.result.error.message) : null,
+        columns[i],
+        a.result.error ? clipBytesOrNull(a.result.error.message) : null,
         a.decision.action === 'retry' ? 1 : 0,
       ]),
     );
@@ -306,7 +325,7 @@ export class TaskLedger {
     const result: { affectedRows: number } = await manager.query(
       `UPDATE crawling_queues SET status = 'FAILED', last_error = ?, updated_at = NOW(3)
         WHERE job_id = ? AND status = 'WAITING'`,
-      [clip(reason), jobId],
+      [clipBytesOrNull(reason), jobId],
     );
     return result.affectedRows;
   }
@@ -406,11 +425,6 @@ function taskStatus(decision: ResultDecision): string {
   if (decision.action === 'complete') return 'SUCCESS';
   if (decision.action === 'retry') return 'RETRYING';
   return 'FAILED';
-}
-
-function clipJson(output: Record<string, unknown>): string {
-  const text = JSON.stringify(output);
-  return text.length > MAX_TEXT ? JSON.stringify({ truncated: true, bytes: text.length }) : text;
 }
 
 /**

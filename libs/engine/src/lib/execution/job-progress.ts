@@ -71,7 +71,6 @@ export async function enqueuePlanned(
     taskType: task.taskType,
     targetUrl: task.targetUrl ? task.targetUrl.slice(0, 1000) : null,
     sequenceNumber: Number(job.total_items) + i + 1,
-    inputData: JSON.stringify(task.payload),
     priority: Number(job.priority),
     payload: task.payload,
     parkedUntil: PARKED_UNTIL,

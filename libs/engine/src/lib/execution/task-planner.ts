@@ -15,8 +15,6 @@ import type { WorkflowRuntime } from './workflow-runtime';
 
 /** How many list pages are in flight ahead of the last one known to have items. */
 export const PAGINATION_WINDOW = 4;
-/** A STORE task carries records up to about this much JSON (the ledger payload is TEXT). */
-export const STORE_CHUNK_BYTES = 40_000;
 
 export interface PlannedTask {
   stepIndex: number;
@@ -170,7 +168,7 @@ export function stepAfterParse(runtime: WorkflowRuntime, parseStep: number): num
 
 export interface RecordsPlan {
   tasks: PlannedTask[];
-  /** Records that could not become a task (no URL, record too large), with the reason. */
+  /** Records that could not become a task (no URL), with the reason. */
   problems: string[];
 }
 
@@ -209,38 +207,20 @@ export function planRecords(
     return plan;
   }
   if (step.type === 'STORE') {
-    let chunk: Array<Record<string, unknown>> = [];
-    let bytes = 0;
-    const flush = (): void => {
-      if (chunk.length === 0) return;
-      const payload: StoreTaskPayload = {
-        ctx: { step: next },
-        workflow_id: runtime.workflowId,
-        key: step.config.key,
-        records: chunk,
-      };
-      plan.tasks.push({
-        stepIndex: next,
-        taskType: 'STORE',
-        targetUrl: null,
-        payload: payload as unknown as Record<string, unknown>,
-      });
-      chunk = [];
-      bytes = 0;
+    // One STORE task per page, whatever its size: a payload too large for the ledger's TEXT column
+    // is kept whole beside it (task_data), so no record is refused or cut.
+    const payload: StoreTaskPayload = {
+      ctx: { step: next },
+      workflow_id: runtime.workflowId,
+      key: step.config.key,
+      records: output.records,
     };
-    for (const record of output.records) {
-      const size = Buffer.byteLength(JSON.stringify(record));
-      if (size > STORE_CHUNK_BYTES) {
-        plan.problems.push(
-          `${step.name}: a record of ${size} bytes exceeds the ${STORE_CHUNK_BYTES}-byte limit`,
-        );
-        continue;
-      }
-      if (bytes + size > STORE_CHUNK_BYTES) flush();
-      chunk.push(record);
-      bytes += size;
-    }
-    flush();
+    plan.tasks.push({
+      stepIndex: next,
+      taskType: 'STORE',
+      targetUrl: null,
+      payload: payload as unknown as Record<string, unknown>,
+    });
   }
   return plan;
 }

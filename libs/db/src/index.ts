@@ -6,3 +6,4 @@ export * from './lib/enums';
 export * from './lib/ledger';
 export * from './lib/migrate';
 export * from './lib/migrations';
+export * from './lib/db-errors';

@@ -4,3 +4,4 @@ export * from './lib/logger';
 export * from './lib/tiered-consumer';
 export * from './lib/topology';
 export * from './lib/messaging.module';
+export * from './lib/dependency-gate';

@@ -93,6 +93,27 @@ export interface TaskResultBatch {
 export const MAX_RESULTS_PER_MESSAGE = 1000;
 
 export function parseTaskResultBatch(body: Buffer | string): TaskResultBatch {
+  const { results, refused } = parseTaskResults(body);
+  if (refused.length > 0) throw new SchemaError(refused[0].path, refused[0].problem);
+  return { v: TASK_MESSAGE_VERSION, results };
+}
+
+/** A result of a batch that breaks the schema: the value as sent, and what is wrong with it. */
+export interface RefusedTaskResult {
+  value: unknown;
+  path: string;
+  problem: string;
+  reason: string;
+}
+
+/**
+ * A result batch whose envelope is sound, each result judged on its own: one malformed result is
+ * refused alone and the others go on. A broken envelope (not JSON, wrong version, no array) throws.
+ */
+export function parseTaskResults(body: Buffer | string): {
+  results: TaskResult[];
+  refused: RefusedTaskResult[];
+} {
   const root = expectRecord(parseJson(body), '$');
   if (root.v !== TASK_MESSAGE_VERSION)
     throw new SchemaError('$.v', `unsupported message version ${String(root.v)}`);
@@ -100,10 +121,17 @@ export function parseTaskResultBatch(body: Buffer | string): TaskResultBatch {
   if (root.results.length > MAX_RESULTS_PER_MESSAGE) {
     throw new SchemaError('$.results', `more than ${MAX_RESULTS_PER_MESSAGE} results`);
   }
-  return {
-    v: TASK_MESSAGE_VERSION,
-    results: root.results.map((value, i) => parseTaskResult(value, `$.results[${i}]`)),
-  };
+  const results: TaskResult[] = [];
+  const refused: RefusedTaskResult[] = [];
+  root.results.forEach((value: unknown, i) => {
+    try {
+      results.push(parseTaskResult(value, `$.results[${i}]`));
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      refused.push({ value, path: error.path, problem: error.problem, reason: error.message });
+    }
+  });
+  return { results, refused };
 }
 
 export function parseTaskResult(value: unknown, path = '$'): TaskResult {

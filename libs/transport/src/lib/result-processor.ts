@@ -2,41 +2,37 @@ import {
   DEAD_REASON_HEADER,
   deadQueueName,
   EXCHANGES,
-  parseTaskResultBatch,
+  parseTaskResults,
   RESULTS_QUEUE,
   SchemaError,
   TASK_MESSAGE_VERSION,
   TaskResult,
 } from '@crawlflow/contracts';
-import { AppliedResult, LedgerTaskState, TaskLedger } from '@crawlflow/db';
+import { AppliedResult, isDatabaseUnavailable } from '@crawlflow/db';
 import {
   AmqpClient,
   ConfirmPublisher,
   declareResultsQueue,
+  DependencyGate,
   MessagingLogger,
   silentLogger,
 } from '@crawlflow/messaging';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { databaseGate } from './database-gate';
 import { deadLetter } from './dead-letter';
-import { ResultPolicy } from './retry-policy';
+import { ApplyOutcome, ResultApplier, ResultApplierOptions } from './result-applier';
 import { noMetrics, TransportMetrics } from './transport-metrics';
-import { withDeadlockRetry } from './with-deadlock-retry';
 
-/** Runs inside the transaction that applied a batch: the engine advances jobs here. */
-export type AppliedHook = (manager: EntityManager, applied: readonly AppliedResult[]) => Promise<void>;
-
-export interface ResultProcessorOptions {
+export interface ResultProcessorOptions extends ResultApplierOptions {
   prefetch: number;
   maxBatch: number;
   /** Batches applied at once. */
   concurrency: number;
-  policy: ResultPolicy;
-  /** Runs in the transaction before the policy decides (e.g. to load the jobs' definitions). */
-  prepare?: (manager: EntityManager, results: readonly TaskResult[]) => Promise<void>;
-  onApplied?: AppliedHook;
   /** Called after the commit, e.g. to kick the relay for tasks the hook enqueued. */
   afterCommit?: (applied: readonly AppliedResult[]) => void;
+  /** Pauses consumption while the database is unreachable (default: one per DataSource). */
+  gate?: DependencyGate;
   logger?: MessagingLogger;
   metrics?: TransportMetrics;
 }
@@ -47,9 +43,9 @@ interface Received {
 }
 
 /**
- * Consumes worker results and writes them to the ledger in batches: one transaction locks the
- * batch's entries, drops duplicates (an entry already COMPLETED or FAILED), applies each decision
- * and lets the engine react; the messages are acked only after the commit.
+ * Consumes worker results and hands them to the applier in batches; the messages are acked only
+ * after the commit. Results that cannot be applied are dead-lettered on their own, with the reason;
+ * while the database is unreachable, consumption pauses and nothing is handed back.
  */
 export class ResultProcessor {
   private buffer: Received[] = [];
@@ -60,15 +56,19 @@ export class ResultProcessor {
   private idleWaiters: Array<() => void> = [];
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
+  private readonly applier: ResultApplier;
+  private readonly gate: DependencyGate;
 
   constructor(
     private readonly client: AmqpClient,
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly publisher: ConfirmPublisher,
     private readonly options: ResultProcessorOptions,
   ) {
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? noMetrics;
+    this.applier = new ResultApplier(dataSource, options);
+    this.gate = options.gate ?? databaseGate(dataSource, this.logger);
   }
 
   async start(): Promise<void> {
@@ -117,6 +117,11 @@ export class ResultProcessor {
    */
   private pump(): void {
     if (this.scheduled || this.processing >= this.options.concurrency || this.buffer.length === 0) return;
+    if (!this.gate.isOpen()) {
+      // The batch in hand waits for the database; the rest waits here, unacked.
+      void this.gate.waitOpen().then(() => this.pump());
+      return;
+    }
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -137,149 +142,55 @@ export class ResultProcessor {
     });
   }
 
-  /**
-   * The common batch, all successes of open entries, in one UPDATE without reading the entries
-   * first. When the batch holds anything else (a failure, a duplicate, an entry already finished or
-   * unknown) the UPDATE is undone and undefined returned: the caller takes the careful path.
-   */
-  private async completeAll(
-    manager: EntityManager,
-    results: readonly TaskResult[],
-  ): Promise<AppliedResult[] | undefined> {
-    if (results.length === 0) return undefined;
-    const ids = new Set(results.map((r) => r.queue_id));
-    if (ids.size !== results.length || results.some((r) => r.outcome !== 'SUCCESS')) return undefined;
-    const applied: AppliedResult[] = [];
-    for (const result of results) {
-      const state: LedgerTaskState = {
-        queueId: result.queue_id,
-        taskId: result.task_id,
-        jobId: result.job_id,
-        queueStatus: 'PROCESSING',
-        attemptCount: result.attempt,
-        createdAt: result.queued_at ?? '',
-        retryCount: 0,
-      };
-      const decision = this.options.policy(result, state);
-      if (decision.action !== 'complete') return undefined;
-      applied.push({ result, state, decision });
-    }
-    await manager.query('SAVEPOINT complete_all');
-    const changed = await TaskLedger.completeOpen(
-      manager,
-      results.map((r) => ({
-        id: r.queue_id,
-        taskId: r.task_id,
-        jobId: r.job_id,
-        ...(r.queued_at ? { createdAt: r.queued_at } : {}),
-      })),
-    );
-    if (changed !== results.length) {
-      await manager.query('ROLLBACK TO SAVEPOINT complete_all');
-      return undefined;
-    }
-    await TaskLedger.applyResults(manager, applied, true);
-    await this.afterApply(manager, applied);
-    return applied;
-  }
-
-  private async afterApply(manager: EntityManager, applied: AppliedResult[]): Promise<void> {
-    if (this.options.onApplied && applied.length > 0) await this.options.onApplied(manager, applied);
-  }
-
   private async process(batch: Received[]): Promise<void> {
-    const valid: Array<{ received: Received; result: TaskResult }> = [];
+    const valid: TaskResult[] = [];
     const refused: Array<{ received: Received; reason: string }> = [];
+    const malformed: Array<{ result: unknown; reason: string }> = [];
     for (const received of batch) {
       try {
-        for (const result of parseTaskResultBatch(received.message.content).results)
-          valid.push({ received, result });
+        const parsed = parseTaskResults(received.message.content);
+        valid.push(...parsed.results);
+        malformed.push(...parsed.refused.map(({ value, reason }) => ({ result: value, reason })));
       } catch (error) {
         refused.push({ received, reason: error instanceof SchemaError ? error.message : String(error) });
       }
     }
 
-    let applied: AppliedResult[] = [];
-    let strays: Array<{ result: TaskResult; reason: string }> = [];
-    try {
-      let unknown: Array<{ result: TaskResult; reason: string }> = [];
-      applied = await withDeadlockRetry(() =>
-        this.dataSource.transaction('READ COMMITTED', async (manager) => {
-          unknown = [];
-          const results = valid.map((v) => v.result);
-          if (this.options.prepare && results.length > 0) await this.options.prepare(manager, results);
-          const completed = await this.completeAll(manager, results);
-          if (completed) return completed;
-          const entries = new Map(valid.map((v) => [v.result.queue_id, v.result.queued_at]));
-          const states = await TaskLedger.lockStates(
-            manager,
-            [...entries].map(([id, createdAt]) => ({ id, ...(createdAt ? { createdAt } : {}) })),
-            new Set(valid.filter((v) => v.result.outcome === 'FAILED').map((v) => v.result.queue_id)),
-          );
-          const seen = new Set<string>();
-          const decided: AppliedResult[] = [];
-          for (const { result } of valid) {
-            const state = states.get(result.queue_id);
-            if (!state || state.taskId !== result.task_id) {
-              unknown.push({
-                result,
-                reason: `unknown ledger entry ${result.queue_id} for task ${result.task_id}`,
-              });
-              continue;
-            }
-            if (
-              seen.has(result.queue_id) ||
-              state.queueStatus === 'COMPLETED' ||
-              state.queueStatus === 'FAILED'
-            ) {
-              this.metrics.resultApplied(result.stage, 'duplicate', 1);
-              continue; // a redelivery or a second worker's copy: the first result counted
-            }
-            seen.add(result.queue_id);
-            decided.push({ result, state, decision: this.options.policy(result, state) });
-          }
-          await TaskLedger.applyResults(manager, decided);
-          await this.afterApply(manager, decided);
-          return decided;
-        }),
-      );
-      strays = unknown;
-    } catch (error) {
-      // The database is unreachable or refused the batch: nothing was applied. Hand the messages
-      // back after a pause rather than spinning on them.
-      this.logger.warn(
-        `cannot apply results, returning them: ${(error as Error).message}`,
-        'ResultProcessor',
-      );
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      for (const received of batch) safe(() => received.channel.nack(received.message, false, true));
+    const outcome = await this.applyUntilDone(valid);
+    if (!outcome) {
+      // Stopping while the database is away: unacked, the broker hands them to the next consumer.
       return;
     }
+    const deadResults = [...malformed, ...outcome.strays, ...outcome.unapplicable];
+    for (const { reason } of outcome.refused)
+      this.logger.warn(`result refused: ${reason}`, 'ResultProcessor');
 
-    if (refused.length > 0 || strays.length > 0) {
+    if (refused.length > 0 || deadResults.length > 0) {
       const dead = deadQueueName('results');
       try {
         await this.publisher.publishAll([
           ...refused.map(({ received, reason }) => deadLetter(received.message, dead, reason)),
-          // Results naming no ledger entry are cut out of their batch into a message of their own.
-          ...strays.map(({ result, reason }) => ({
+          // Results that cannot be applied are cut out of their batch into a message of their own.
+          ...deadResults.map(({ result, reason }) => ({
             exchange: EXCHANGES.dead,
             routingKey: dead,
             content: Buffer.from(JSON.stringify({ v: TASK_MESSAGE_VERSION, results: [result] })),
             options: { headers: { [DEAD_REASON_HEADER]: reason }, contentType: 'application/json' },
           })),
         ]);
-        this.metrics.deadLettered(dead, refused.length + strays.length);
-        for (const { reason } of [...refused, ...strays])
+        this.metrics.deadLettered(dead, refused.length + deadResults.length);
+        for (const { reason } of [...refused, ...deadResults])
           this.logger.warn(`result dead-lettered: ${reason}`, 'ResultProcessor');
       } catch (error) {
+        // Nothing may be dropped unrecorded: the whole batch comes back; what was applied is then a
+        // duplicate, what was refused is refused again.
         this.logger.warn(`cannot dead-letter results now: ${(error as Error).message}`, 'ResultProcessor');
-        for (const { received } of refused) safe(() => received.channel.nack(received.message, false, true));
-        const refusedSet = new Set(refused.map((r) => r.received));
-        batch = batch.filter((item) => !refusedSet.has(item));
+        for (const { message, channel } of batch) safe(() => channel.nack(message, false, true));
+        this.options.afterCommit?.(outcome.applied);
+        return;
       }
     }
-    for (const a of applied) {
+    for (const a of outcome.applied) {
       const action = a.decision.action;
       this.metrics.resultApplied(
         a.result.stage,
@@ -288,8 +199,35 @@ export class ResultProcessor {
       );
     }
     for (const { message, channel } of batch) safe(() => channel.ack(message));
-    this.options.afterCommit?.(applied);
+    this.options.afterCommit?.(outcome.applied);
   }
+
+  /**
+   * Applies the batch, waiting out infrastructure failures: the messages stay unacked (a nack would
+   * count towards the queue's delivery limit) while the gate probes the database; then the same
+   * batch runs again. Undefined when stopped meanwhile.
+   */
+  private async applyUntilDone(results: readonly TaskResult[]): Promise<ApplyOutcome | undefined> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.applier.apply(results);
+      } catch (error) {
+        if (this.stopping) return undefined;
+        this.logger.warn(
+          `cannot apply results now, holding them: ${(error as Error).message}`,
+          'ResultProcessor',
+        );
+        if (isDatabaseUnavailable(error)) this.gate.report(error);
+        else await pause(Math.min(5000, 100 * 2 ** attempt)); // contention: back off, then again
+        await this.gate.waitOpen();
+        if (this.stopping) return undefined;
+      }
+    }
+  }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function safe(action: () => void): void {

@@ -95,13 +95,14 @@ describe('a list page of 200 products with long Korean names', () => {
 
   async function runToEnd(
     definition: Parameters<typeof insertWorkflowWithDefinition>[1],
+    body: Record<string, unknown> = {},
   ): Promise<{ status: string; id: string }> {
     const source = await insertSource(db.dataSource, site.base);
     const workflowId = await insertWorkflowWithDefinition(db.dataSource, definition, { sourceId: source });
     const created = await fetch(`${base}/api/workflows/${workflowId}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: '{}',
+      body: JSON.stringify(body),
     });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
@@ -154,5 +155,15 @@ describe('a list page of 200 products with long Korean names', () => {
     const { status, id } = await runToEnd(definition);
     expect(status).toBe('SUCCESS');
     expectIntact(await allItems(id));
+  });
+
+  it('runs a job whose params fill their TEXT column (the execution context never holds them)', async () => {
+    const params = { note: '한'.repeat(21_700) };
+    const bytes = Buffer.byteLength(JSON.stringify(params));
+    expect(bytes).toBeGreaterThan(65_000);
+    expect(bytes).toBeLessThanOrEqual(65_535);
+    const { status, id } = await runToEnd(SEED_EXAMPLE_DEFINITION, { params });
+    expect(status).toBe('SUCCESS');
+    expect(await allItems(id)).toHaveLength(PRODUCTS);
   });
 });

@@ -1,4 +1,4 @@
-import { TaskLedger } from '@crawlflow/db';
+import { clipBytes, TaskLedger } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { recordJobEvent } from './job-events';
 import type { ExecutionState } from './execution-state';
@@ -14,7 +14,7 @@ export function summarize(state: ExecutionState, failedCount: number, extra?: st
   if (state.rejected_records > 0) parts.push(`${state.rejected_records} record(s) rejected`);
   if (parts.length === 0 && failedCount === 0) return null;
   const reasons = state.errors.length > 0 ? `; first errors: ${state.errors.join(' | ')}` : '';
-  return `${parts.join('; ')}${reasons}`.slice(0, 60_000);
+  return clipBytes(`${parts.join('; ')}${reasons}`);
 }
 
 /**

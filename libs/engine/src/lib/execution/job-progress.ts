@@ -46,6 +46,7 @@ interface ExecutionRow {
 }
 
 export interface JobState extends ExecutionState {
+  /** Kept by jobs started before scopes moved to the runtime cache. */
   scopes?: PlaceholderScopes;
   /** max_parallel_tasks: entries of this job dispatched or due at once. */
   task_cap?: number;
@@ -144,7 +145,8 @@ export class JobProgress {
 
     const state = readState(execution.context) as JobState;
     const stepResults = readStepResults(execution.step_results);
-    const scopes = state.scopes ?? { params: {}, target: {}, source: {} };
+    const scopes = runtime.scopes ?? state.scopes ?? { params: {}, target: {}, source: {} };
+    delete state.scopes;
     const active = job.status === 'RUNNING';
     const conditional = job.job_type === 'INCREMENTAL';
     const planned: PlannedTask[] = [];

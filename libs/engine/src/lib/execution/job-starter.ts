@@ -5,7 +5,8 @@ import { admitJob, parallelConfig } from './execution-limits';
 import { recordJobEvent } from './job-events';
 import { finishJob } from './job-finisher';
 import { enqueuePlanned, type JobState, releaseParked, urlHash } from './job-progress';
-import { planFirstTasks, type PlaceholderScopes, type PlannedTask } from './task-planner';
+import { loadScopes } from './placeholder-scopes';
+import { planFirstTasks, type PlannedTask } from './task-planner';
 import { loadWorkflowRuntime, type RuntimeCache, type WorkflowRuntime } from './workflow-runtime';
 
 interface PendingJob {
@@ -17,28 +18,6 @@ interface PendingJob {
   priority: number;
   params: string | null;
   total_items: number;
-}
-
-/** Placeholder values: the job's params, then its target's columns, then the workflow's source. */
-async function loadScopes(manager: EntityManager, job: PendingJob): Promise<PlaceholderScopes> {
-  const params = jsonObjectOf(job.params);
-  delete params.retry_of;
-  let target: Record<string, unknown> = {};
-  if (job.target_id) {
-    const [row] = (await manager.query('SELECT * FROM crawl_targets WHERE id = ?', [job.target_id])) as Array<
-      Record<string, unknown>
-    >;
-    if (row) {
-      const attributes = typeof row.attributes === 'string' ? jsonObjectOf(row.attributes) : {};
-      target = { ...attributes, ...row, target_id: String(row.id), target_url: row.url };
-      delete target.attributes;
-    }
-  }
-  const [source] = (await manager.query(
-    `SELECT s.* FROM crawl_sources s JOIN crawling_workflows w ON w.source_id = s.id WHERE w.id = ?`,
-    [job.workflow_id],
-  )) as Array<Record<string, unknown>>;
-  return { params, target, source: source ? { ...source, source_id: String(source.id) } : {} };
 }
 
 /**
@@ -89,10 +68,10 @@ export class JobStarter {
       await this.failAtStart(manager, jobId, `cannot load the workflow: ${(error as Error).message}`);
       return;
     }
-    this.runtimes.set(jobId, runtime);
     const scopes = await loadScopes(manager, job);
+    this.runtimes.set(jobId, { ...runtime, scopes });
     const limits = await parallelConfig(manager, String(job.workflow_id));
-    const state: JobState = { ...emptyState(), scopes, task_cap: limits.maxParallelTasks, in_flight: 0 };
+    const state: JobState = { ...emptyState(), task_cap: limits.maxParallelTasks, in_flight: 0 };
     let planned: PlannedTask[];
     try {
       planned =

@@ -1,6 +1,8 @@
 import type { WorkflowDefinition } from '@crawlflow/contracts';
 import type { EntityManager } from 'typeorm';
 import { loadWorkflowVersion } from '../workflows/workflow-store';
+import { loadScopes } from './placeholder-scopes';
+import type { PlaceholderScopes } from './task-planner';
 
 /** A job's definition as it runs: the version it was created with, and that version's step rows. */
 export interface WorkflowRuntime {
@@ -10,6 +12,8 @@ export interface WorkflowRuntime {
   definition: WorkflowDefinition;
   /** workflow_steps.id per step index (null when the version has no step rows). */
   stepIds: Array<string | null>;
+  /** The job's placeholder values (set once the runtime belongs to a job). */
+  scopes?: PlaceholderScopes;
 }
 
 /** A job's workflow version, through the workflow store (which also backfills missing step rows). */
@@ -47,14 +51,18 @@ export class RuntimeCache {
     const missing = [...new Set(jobIds)].filter((id) => !this.byJob.has(id));
     if (missing.length === 0) return;
     const jobs = (await db.query(
-      'SELECT id, workflow_id, workflow_version FROM crawling_jobs WHERE id IN (?)',
+      'SELECT id, workflow_id, workflow_version, target_id, params FROM crawling_jobs WHERE id IN (?)',
       [missing],
-    )) as Array<{ id: string; workflow_id: string; workflow_version: number }>;
+    )) as Array<{
+      id: string;
+      workflow_id: string;
+      workflow_version: number;
+      target_id: string | null;
+      params: string | null;
+    }>;
     for (const job of jobs) {
-      this.set(
-        String(job.id),
-        await loadWorkflowRuntime(db, String(job.workflow_id), Number(job.workflow_version)),
-      );
+      const runtime = await loadWorkflowRuntime(db, String(job.workflow_id), Number(job.workflow_version));
+      this.set(String(job.id), { ...runtime, scopes: await loadScopes(db, job) });
     }
   }
 

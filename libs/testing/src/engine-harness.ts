@@ -8,6 +8,8 @@ import {
   EventRelay,
   LeaseSweeper,
   OutboxRelay,
+  ResultApplier,
+  ResultApplierOptions,
   ResultProcessor,
   TaskHandler,
   TaskWorker,
@@ -17,6 +19,7 @@ import type { DataSource } from 'typeorm';
 export interface EngineSide {
   starter: JobStarter;
   relay: OutboxRelay;
+  sweeper: LeaseSweeper;
   stop(): Promise<void>;
 }
 
@@ -24,7 +27,7 @@ export interface EngineSide {
 export async function startEngineSide(
   dataSource: DataSource,
   amqpUrl: string,
-  options: { leaseMs?: number } = {},
+  options: { leaseMs?: number; maxDispatches?: number } = {},
 ): Promise<EngineSide> {
   const client = new AmqpClient({ url: amqpUrl, name: 'test-engine', logger: silentLogger });
   const publisher = new ConfirmPublisher(client, declareTopology);
@@ -34,10 +37,7 @@ export async function startEngineSide(
   const relay = new OutboxRelay(dataSource, publisher, { batchSize: 500, intervalMs: 50, leaseMs });
   const progress = new JobProgress(runtimes);
   const events = new EventRelay(dataSource, publisher, { intervalMs: 100, batchSize: 100 });
-  const processor = new ResultProcessor(client, dataSource, publisher, {
-    prefetch: 2000,
-    maxBatch: 500,
-    concurrency: 2,
+  const applying: ResultApplierOptions = {
     prepare: (manager, results) =>
       runtimes.load(
         manager,
@@ -45,18 +45,33 @@ export async function startEngineSide(
       ),
     policy: (result, state) => decideResult(runtimes.get(result.job_id), result, state),
     onApplied: (manager, applied) => progress.apply(manager, applied),
+  };
+  const processor = new ResultProcessor(client, dataSource, publisher, {
+    ...applying,
+    prefetch: 2000,
+    maxBatch: 500,
+    concurrency: 2,
     afterCommit: () => {
       relay.kick();
       void events.tick();
     },
   });
   await processor.start();
-  const sweeper = new LeaseSweeper(dataSource, { leaseMs, onRecovered: () => relay.kick() });
+  const sweeper = new LeaseSweeper(dataSource, {
+    leaseMs,
+    maxDispatches: options.maxDispatches ?? 3,
+    applier: new ResultApplier(dataSource, applying),
+    onRecovered: () => {
+      relay.kick();
+      void events.tick();
+    },
+  });
   const starter = new JobStarter(dataSource, runtimes);
   client.start();
   await client.waitUntilConnected(15_000);
   relay.start();
   events.start();
+  sweeper.start();
   let starting = false;
   const timer = setInterval(() => {
     if (starting) return;
@@ -70,6 +85,7 @@ export async function startEngineSide(
   return {
     starter,
     relay,
+    sweeper,
     stop: async () => {
       clearInterval(timer);
       sweeper.stop();
@@ -94,7 +110,13 @@ export interface StepWorkers {
 export async function startStepWorkers(
   dataSource: DataSource,
   amqpUrl: string,
-  options: { fetch?: Partial<FetchConfig>; concurrency?: Partial<Record<Stage, number>> } = {},
+  options: {
+    fetch?: Partial<FetchConfig>;
+    concurrency?: Partial<Record<Stage, number>>;
+    leaseMs?: number;
+    /** The stages to run here (default all three). */
+    stages?: readonly Stage[];
+  } = {},
 ): Promise<StepWorkers> {
   const fetcher = createFetcher(testFetchSettings(options.fetch));
   const handlers: Record<Stage, TaskHandler> = {
@@ -103,7 +125,7 @@ export async function startStepWorkers(
     store: storeStep(dataSource),
   };
   const started: Array<{ client: AmqpClient; worker: TaskWorker }> = [];
-  for (const stage of ['fetch', 'parse', 'store'] as const) {
+  for (const stage of options.stages ?? (['fetch', 'parse', 'store'] as const)) {
     const client = new AmqpClient({ url: amqpUrl, name: `test-${stage}` });
     const concurrency = options.concurrency?.[stage] ?? (stage === 'fetch' ? 16 : 4);
     const worker = new TaskWorker(client, dataSource, {
@@ -112,6 +134,7 @@ export async function startStepWorkers(
       prefetch: Math.max(concurrency, 16),
       concurrency,
       workerName: `test-${stage}`,
+      leaseMs: options.leaseMs ?? 60_000,
     });
     await worker.start();
     client.start();

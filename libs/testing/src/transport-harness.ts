@@ -101,7 +101,14 @@ export async function startWorkerSide(
   amqpUrl: string,
   stage: Stage,
   handler: TaskHandler,
-  options: { prefetch?: number; concurrency?: number; name?: string; logger?: MessagingLogger } = {},
+  options: {
+    prefetch?: number;
+    concurrency?: number;
+    name?: string;
+    leaseMs?: number;
+    maxDeliveries?: number;
+    logger?: MessagingLogger;
+  } = {},
 ): Promise<WorkerSide> {
   const client = new AmqpClient({
     url: amqpUrl,
@@ -114,6 +121,8 @@ export async function startWorkerSide(
     prefetch: options.prefetch ?? 50,
     concurrency: options.concurrency ?? 20,
     workerName: options.name ?? `test-${stage}-worker`,
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.maxDeliveries !== undefined ? { maxDeliveries: options.maxDeliveries } : {}),
     logger: options.logger,
   });
   await worker.start();

@@ -52,8 +52,14 @@ export interface TransportConfig {
   relayConcurrency: number;
   /** How often an idle relay looks for due entries. */
   relayIntervalMs: number;
-  /** A dispatched entry not finished within this lease is dispatched again. */
+  /** A dispatched entry whose worker stopped renewing it for this long is dispatched again. */
   leaseMs: number;
+  /** Dispatches of one entry without a result before its task fails (it kills or hangs its worker). */
+  maxDispatches: number;
+  /** Runs alone of a message redelivered after worker deaths before its task fails instead of running. */
+  maxDeliveries: number;
+  /** The longest wait for the broker's confirms of a publish before it counts as failed. */
+  confirmTimeoutMs: number;
   /** Unacknowledged deliveries a worker holds per task queue. */
   prefetch: number;
 }
@@ -165,6 +171,11 @@ export function loadConfig(app: AppName, env: Env): AppConfig {
       relayConcurrency: int(env, 'RELAY_CONCURRENCY', 2, 1, 16),
       relayIntervalMs: int(env, 'RELAY_INTERVAL_MS', 200, 10, 60_000),
       leaseMs: int(env, 'TASK_LEASE_MS', 300_000, 1000, 86_400_000),
+      maxDispatches: int(env, 'TASK_MAX_DISPATCHES', 3, 1, 100),
+      // Its deliveries stay below the task queues' x-delivery-limit (20): a poison message fails its
+      // task instead of being dead-lettered.
+      maxDeliveries: int(env, 'TASK_MAX_DELIVERIES', 3, 1, 15),
+      confirmTimeoutMs: int(env, 'PUBLISH_CONFIRM_TIMEOUT_MS', 15_000, 100, 600_000),
       prefetch: int(env, 'WORKER_PREFETCH', 32, 1, 10_000),
     },
     scheduler: {

@@ -33,6 +33,8 @@ export type JobEventKey = (typeof JOB_EVENT_KEYS)[number];
 
 /** Header that carries why a message was dead-lettered. */
 export const DEAD_REASON_HEADER = 'x-crawlflow-reason';
+/** On a task message whose previous dispatch ran out of lease without a result: run it alone. */
+export const SUSPECT_HEADER = 'x-crawlflow-suspect';
 
 export function taskQueueName(stage: Stage, tier: Tier): string {
   return `crawl.${stage}.${tier}`;

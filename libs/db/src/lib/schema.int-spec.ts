@@ -182,6 +182,7 @@ const EXTRA_COLUMNS: Record<string, Record<string, string>> = {
     dispatched_at: 'timestamp',
     lease_until: 'timestamp',
     last_error: 'text',
+    quarantine_starts: 'int',
   },
   crawl_sources: {
     id: 'bigint',

@@ -2,6 +2,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { Stage, taskQueueName, Tier, TIERS } from '@crawlflow/contracts';
 import { AckBatcher } from './ack-batcher';
 import { AmqpClient } from './amqp-client';
+import { DependencyGate } from './dependency-gate';
 import { MessagingLogger, silentLogger } from './logger';
 
 export interface Delivery {
@@ -18,6 +19,14 @@ export interface TieredConsumerOptions {
   /** Deliveries handled at once across all tiers. */
   concurrency: number;
   handle: (delivery: Delivery) => Promise<void>;
+  /**
+   * Suspects (e.g. messages redelivered after their consumer died) run alone: none starts beside
+   * them and they start only when nothing else runs, so a message that kills its worker takes no
+   * bystanders with it and can be told apart from them.
+   */
+  isSuspect?: (delivery: Delivery) => boolean;
+  /** While closed (a dependency is down), buffered deliveries wait here, unacked. */
+  gate?: DependencyGate;
   logger?: MessagingLogger;
 }
 
@@ -34,6 +43,9 @@ export class TieredConsumer {
   private readonly ackers = new WeakMap<Channel, AckBatcher>();
   private inFlight = 0;
   private stopping = false;
+  private waitingForGate = false;
+  /** A suspect runs: nothing else starts until it is done. */
+  private alone = false;
   private drainedWaiters: Array<() => void> = [];
   private readonly logger: MessagingLogger;
 
@@ -65,6 +77,11 @@ export class TieredConsumer {
   ack(delivery: Delivery): void {
     if (this.closedChannels.has(delivery.channel)) return; // redelivered elsewhere; the ledger dedups
     this.ackers.get(delivery.channel)?.ack(delivery.message);
+  }
+
+  /** False once the delivery's channel closed: the broker hands the message out again. */
+  stillHeld(delivery: Delivery): boolean {
+    return !this.closedChannels.has(delivery.channel);
   }
 
   /** Back to the queue (a transient problem on our side, e.g. the database is down). */
@@ -140,6 +157,14 @@ export class TieredConsumer {
     for (const tier of TIERS) this.buffers.get(tier)?.splice(0);
   }
 
+  private peek(): Delivery | undefined {
+    for (const tier of TIERS) {
+      const buffer = this.buffers.get(tier);
+      if (buffer && buffer.length > 0) return buffer[0];
+    }
+    return undefined;
+  }
+
   private next(): Delivery | undefined {
     for (const tier of TIERS) {
       const buffer = this.buffers.get(tier);
@@ -149,9 +174,25 @@ export class TieredConsumer {
   }
 
   private pump(): void {
-    while (!this.stopping && this.inFlight < this.options.concurrency) {
+    const gate = this.options.gate;
+    if (gate && !gate.isOpen()) {
+      if (!this.waitingForGate) {
+        this.waitingForGate = true;
+        void gate.waitOpen().then(() => {
+          this.waitingForGate = false;
+          this.pump();
+        });
+      }
+      return;
+    }
+    while (!this.stopping && !this.alone && this.inFlight < this.options.concurrency) {
+      const head = this.peek();
+      if (!head) return;
+      const suspect = this.options.isSuspect?.(head) ?? false;
+      if (suspect && this.inFlight > 0) return; // it starts once the running ones are done
       const delivery = this.next();
       if (!delivery) return;
+      this.alone = suspect;
       this.inFlight += 1;
       void this.options
         .handle(delivery)
@@ -161,6 +202,7 @@ export class TieredConsumer {
         })
         .finally(() => {
           this.inFlight -= 1;
+          if (suspect) this.alone = false;
           if (this.inFlight === 0) for (const waiter of this.drainedWaiters.splice(0)) waiter();
           this.pump();
         });

@@ -46,6 +46,8 @@ export class WorkerService implements OnModuleInit, OnModuleDestroy {
       prefetch: Math.max(config.transport.prefetch, CONCURRENCY[stage]),
       concurrency: CONCURRENCY[stage],
       workerName: `${config.app}@${hostname()}:${process.pid}`,
+      leaseMs: config.transport.leaseMs,
+      maxDeliveries: config.transport.maxDeliveries,
       logger: this.logger,
       metrics: prometheusTransportMetrics(metrics),
     });

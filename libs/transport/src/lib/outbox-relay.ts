@@ -1,5 +1,5 @@
-import { EXCHANGES, taskRoutingKey, tierForQueueType } from '@crawlflow/contracts';
-import { ClaimedEntry, TaskLedger } from '@crawlflow/db';
+import { EXCHANGES, SUSPECT_HEADER, taskRoutingKey, tierForQueueType } from '@crawlflow/contracts';
+import { ClaimedEntry, isDatabaseContention, TaskLedger } from '@crawlflow/db';
 import { ConfirmPublisher, MessagingLogger, OutgoingMessage, silentLogger } from '@crawlflow/messaging';
 import type { DataSource } from 'typeorm';
 import { noMetrics, TransportMetrics } from './transport-metrics';
@@ -116,6 +116,13 @@ export class OutboxRelay {
         published = await this.runOnce();
         failures = 0;
       } catch (error) {
+        this.metrics.roundFailed('relay');
+        if (isDatabaseContention(error)) {
+          // A deadlock victim before anything was published (runOnce marks what it published): the
+          // entries are still WAITING, so the next round takes them after a moment, not a backoff.
+          await this.sleep(5 + Math.random() * 20, false);
+          continue;
+        }
         failures += 1;
         this.logger.warn(
           `relay round failed (entries stay WAITING): ${(error as Error).message}`,
@@ -166,6 +173,10 @@ function toMessage(entry: ClaimedEntry): OutgoingMessage {
     exchange: EXCHANGES.tasks,
     routingKey: taskRoutingKey(entry.stage, tierForQueueType(entry.queueType)),
     content,
-    options: { messageId: `${entry.id}:${entry.attempt}`, persistent: true },
+    options: {
+      messageId: `${entry.id}:${entry.attempt}`,
+      persistent: true,
+      ...(entry.suspect ? { headers: { [SUSPECT_HEADER]: 1 } } : {}),
+    },
   };
 }

@@ -29,11 +29,17 @@ export function prometheusTransportMetrics(metrics: MetricsService): TransportMe
     labelNames: ['stage', 'outcome'],
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   });
+  const failedRounds = metrics.counter({
+    name: 'crawlflow_transport_round_failures_total',
+    help: 'Lease sweeps and relay rounds that failed (each is tried again)',
+    labelNames: ['kind'],
+  });
   return {
     published: (stage: Stage, count: number) => published.inc({ stage }, count),
     resultApplied: (stage, outcome, count) => results.inc({ stage, outcome }, count),
     deadLettered: (queue, count) => dead.inc({ queue }, count),
     leasesRecovered: (count) => leases.inc(count),
     taskHandled: (stage, outcome, seconds) => handled.observe({ stage, outcome }, seconds),
+    roundFailed: (kind) => failedRounds.inc({ kind }),
   };
 }

@@ -7,6 +7,8 @@ export interface TransportMetrics {
   deadLettered(queue: string, count: number): void;
   leasesRecovered(count: number): void;
   taskHandled(stage: Stage, outcome: 'success' | 'failed' | 'duplicate', seconds: number): void;
+  /** A lease sweep or a relay round that failed (it is tried again). */
+  roundFailed(kind: 'sweep' | 'relay'): void;
 }
 
 export const noMetrics: TransportMetrics = {
@@ -15,4 +17,5 @@ export const noMetrics: TransportMetrics = {
   deadLettered: () => undefined,
   leasesRecovered: () => undefined,
   taskHandled: () => undefined,
+  roundFailed: () => undefined,
 };

@@ -73,6 +73,13 @@ export class CrawlingQueue {
   @Column({ name: 'lease_until', type: 'timestamp', precision: 3, nullable: true })
   leaseUntil!: Date | null;
 
+  /**
+   * Times a redelivered message of this entry ran alone on a worker without a result: a worker
+   * that dies (or hangs) on one task counts here, its bystanders do not (docs/adr/0011).
+   */
+  @Column({ name: 'quarantine_starts', type: 'int', default: 0 })
+  quarantineStarts!: number;
+
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 

@@ -39,6 +39,8 @@ export interface ClaimedEntry {
   /** created_at ('YYYY-MM-DD HH:MM:SS.mmm', UTC): the partition key, carried so lookups prune. */
   createdAt: string;
   payload: string;
+  /** Its previous dispatch ran out of lease without a result: the worker runs it alone. */
+  suspect: boolean;
 }
 
 /** What the policy decides for a finished delivery. */
@@ -70,4 +72,24 @@ export interface AppliedResult {
 export interface EntryRef {
   id: string;
   createdAt?: string;
+}
+
+/** What a worker checks a delivery against. */
+export interface EntryStatus {
+  status: 'WAITING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+  /** Dispatches so far: a message whose attempt is lower is an older copy. */
+  attemptCount: number;
+}
+
+/** An in-flight entry whose lease ran out, and its job's status. */
+export interface ExpiredEntry {
+  id: string;
+  taskId: string;
+  jobId: string;
+  stage: Stage;
+  attemptCount: number;
+  /** Runs alone on a worker that gave no result (see TaskLedger.quarantineStart). */
+  quarantineStarts: number;
+  createdAt: string;
+  jobStatus: string;
 }

@@ -5,6 +5,8 @@ import {
   ClaimedEntry,
   EnqueuedTask,
   EntryRef,
+  EntryStatus,
+  ExpiredEntry,
   LedgerTaskState,
   NewTask,
   ResultDecision,
@@ -14,6 +16,9 @@ import { spilledStub, TaskData } from './task-data';
 import { clipBytesOrNull, fitsBytes } from './text-bytes';
 
 type Db = DataSource | EntityManager;
+
+/** last_error of an entry the sweeper put back: its next dispatch is a suspect (see TieredConsumer). */
+const LEASE_EXPIRED = 'lease expired: dispatched again';
 
 /**
  * The durable ledger behind the task queues: every dispatch is a `crawling_queues` entry, written
@@ -90,8 +95,10 @@ export class TaskLedger {
       attempt_count: number;
       payload: string | null;
       created_at: Date;
+      redispatched: number | null;
     }> = await manager.query(
-      `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload, created_at
+      `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload, created_at,
+              last_error = '${LEASE_EXPIRED}' AS redispatched
          FROM crawling_queues
         WHERE status = 'WAITING' AND scheduled_for <= NOW(3)
         ORDER BY queue_type, priority DESC, created_at
@@ -108,6 +115,7 @@ export class TaskLedger {
       attempt: Number(row.attempt_count) + 1,
       createdAt: toSqlTimestamp(row.created_at),
       payload: row.payload ?? '{}',
+      suspect: Number(row.redispatched) === 1,
     }));
   }
 
@@ -131,14 +139,16 @@ export class TaskLedger {
     );
   }
 
-  /** Ledger status of entries, for a worker's duplicate-delivery check (one query per batch). */
-  static async statuses(db: Db, entries: readonly EntryRef[]): Promise<Map<string, string>> {
+  /** Ledger status and dispatch count of entries, for a worker's delivery check (one query per batch). */
+  static async statuses(db: Db, entries: readonly EntryRef[]): Promise<Map<string, EntryStatus>> {
     if (entries.length === 0) return new Map();
-    const rows: Array<{ id: string; status: string }> = await db.query(
-      `SELECT id, status FROM crawling_queues WHERE id IN (?) ${createdWithin(entries)}`,
+    const rows: Array<{ id: string; status: EntryStatus['status']; attempt_count: number }> = await db.query(
+      `SELECT id, status, attempt_count FROM crawling_queues WHERE id IN (?) ${createdWithin(entries)}`,
       [entries.map((e) => e.id), ...createdRange(entries)],
     );
-    return new Map(rows.map((row) => [String(row.id), row.status]));
+    return new Map(
+      rows.map((row) => [String(row.id), { status: row.status, attemptCount: Number(row.attempt_count) }]),
+    );
   }
 
   /** Locks the entries of a batch of results and reads what they are judged against. */
@@ -305,17 +315,117 @@ export class TaskLedger {
   }
 
   /**
-   * Entries dispatched but not finished within their lease (a worker died with it, the message was
-   * lost) become WAITING again, so the relay dispatches them anew. Returns how many.
+   * In-flight entries whose lease ran out (their worker died or hung, or the message was lost),
+   * with their job's status. A plain read: the moves that follow lock each entry by its key, in id
+   * order, and check the lease again, so a sweep never holds the in-flight range under load.
    */
-  static async recoverExpiredLeases(db: Db, limit: number): Promise<number> {
-    const result: { affectedRows: number } = await db.query(
-      `UPDATE crawling_queues
-          SET status = 'WAITING', scheduled_for = NOW(3), lease_until = NULL, dispatched_at = NULL,
-              last_error = 'lease expired: dispatched again', updated_at = NOW(3)
-        WHERE status = 'PROCESSING' AND lease_until < NOW(3)
-        LIMIT ?`,
+  static async expiredLeases(db: Db, limit: number): Promise<ExpiredEntry[]> {
+    const rows: Array<{
+      id: string;
+      task_id: string;
+      job_id: string;
+      stage: string;
+      attempt_count: number;
+      quarantine_starts: number;
+      created_at: Date;
+      job_status: string;
+    }> = await db.query(
+      `SELECT q.id, q.task_id, q.job_id, q.stage, q.attempt_count, q.quarantine_starts, q.created_at,
+              j.status AS job_status
+         FROM crawling_queues q JOIN crawling_jobs j ON j.id = q.job_id
+        WHERE q.status = 'PROCESSING' AND q.lease_until < NOW(3)
+        ORDER BY q.id LIMIT ?`,
       [limit],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      taskId: String(row.task_id),
+      jobId: String(row.job_id),
+      stage: row.stage.toLowerCase() as Stage,
+      attemptCount: Number(row.attempt_count),
+      quarantineStarts: Number(row.quarantine_starts),
+      createdAt: toSqlTimestamp(row.created_at),
+      jobStatus: row.job_status,
+    }));
+  }
+
+  /**
+   * Expired entries go back to WAITING (the relay dispatches them anew) or, with `failReason`, end
+   * FAILED. Only those still in flight with their lease run out move: a result or a heartbeat that
+   * came meanwhile wins. Returns how many moved.
+   */
+  static async releaseExpired(db: Db, entries: readonly EntryRef[], failReason?: string): Promise<number> {
+    if (entries.length === 0) return 0;
+    const sorted = [...entries].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const result: { affectedRows: number } = await db.query(
+      failReason === undefined
+        ? `UPDATE crawling_queues
+              SET status = 'WAITING', scheduled_for = NOW(3), lease_until = NULL, dispatched_at = NULL,
+                  last_error = '${LEASE_EXPIRED}', updated_at = NOW(3)
+            WHERE id IN (?) AND status = 'PROCESSING' AND lease_until < NOW(3) ${createdWithin(sorted)}`
+        : `UPDATE crawling_queues SET status = 'FAILED', lease_until = NULL, last_error = ?, updated_at = NOW(3)
+            WHERE id IN (?) AND status = 'PROCESSING' AND lease_until < NOW(3) ${createdWithin(sorted)}`,
+      [
+        ...(failReason === undefined ? [] : [clipBytesOrNull(failReason)]),
+        sorted.map((e) => e.id),
+        ...createdRange(sorted),
+      ],
+    );
+    return result.affectedRows;
+  }
+
+  /** Heartbeat: the worker holding these in-flight entries is alive; their lease runs from now. */
+  static async extendLeases(db: Db, entries: readonly EntryRef[], leaseMs: number): Promise<void> {
+    if (entries.length === 0) return;
+    const sorted = [...entries].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    await db.query(
+      `UPDATE crawling_queues SET lease_until = NOW(3) + INTERVAL ? MICROSECOND
+        WHERE id IN (?) AND status = 'PROCESSING' ${createdWithin(sorted)}`,
+      [leaseMs * 1000, sorted.map((e) => e.id), ...createdRange(sorted)],
+    );
+  }
+
+  /**
+   * A redelivered message is about to run alone on a worker: counts it and returns how many such
+   * runs the entry has had (a result ends the count's use; only its worker dying repeats it).
+   */
+  static async quarantineStart(db: Db, entry: EntryRef): Promise<number> {
+    const where = `id = ? ${createdWithin([entry])}`;
+    const params = [entry.id, ...createdRange([entry])];
+    await db.query(
+      `UPDATE crawling_queues SET quarantine_starts = quarantine_starts + 1 WHERE ${where}`,
+      params,
+    );
+    const [row] = (await db.query(
+      `SELECT quarantine_starts AS n FROM crawling_queues WHERE ${where}`,
+      params,
+    )) as Array<{
+      n: number;
+    }>;
+    return Number(row?.n ?? 0);
+  }
+
+  /** The payload column of entries (what their messages carried). */
+  static async payloads(db: Db, entries: readonly EntryRef[]): Promise<Map<string, string>> {
+    if (entries.length === 0) return new Map();
+    const rows: Array<{ id: string; payload: string | null }> = await db.query(
+      `SELECT id, payload FROM crawling_queues WHERE id IN (?) ${createdWithin(entries)}`,
+      [entries.map((e) => e.id), ...createdRange(entries)],
+    );
+    return new Map(rows.map((row) => [String(row.id), row.payload ?? '{}']));
+  }
+
+  /** Withdraws these entries if they still wait (a retry of a job that has ended). */
+  static async withdrawEntries(
+    manager: EntityManager,
+    entries: readonly EntryRef[],
+    reason: string,
+  ): Promise<number> {
+    if (entries.length === 0) return 0;
+    const result: { affectedRows: number } = await manager.query(
+      `UPDATE crawling_queues SET status = 'FAILED', last_error = ?, updated_at = NOW(3)
+        WHERE id IN (?) AND status = 'WAITING' ${createdWithin(entries)}`,
+      [clipBytesOrNull(reason), entries.map((e) => e.id), ...createdRange(entries)],
     );
     return result.affectedRows;
   }

@@ -9,6 +9,8 @@ const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uni
  *   tasks keep theirs.
  * - url_validators.records_gzip / records_count: the records a list page yielded when it was last
  *   parsed, so an unchanged list page (304) still leads to conditional requests for its detail pages.
+ * - crawling_queues.quarantine_starts: runs of a redelivered message alone on a worker that gave no
+ *   result, so a task that kills or hangs its workers fails instead of crashing them for ever.
  * - crawled_items.fetched_at: when (database time) the page behind the stored data was fetched, so a
  *   STORE of records from an older fetch never overwrites newer data.
  */
@@ -30,9 +32,13 @@ export class TaskLoopReliability1764806400000 implements MigrationInterface {
       'ALTER TABLE `url_validators` ADD `records_gzip` longblob NULL, ADD `records_count` int NULL',
     );
     await queryRunner.query('ALTER TABLE `crawled_items` ADD `fetched_at` timestamp(3) NULL');
+    await queryRunner.query(
+      "ALTER TABLE `crawling_queues` ADD `quarantine_starts` int NOT NULL DEFAULT '0' AFTER `attempt_count`",
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('ALTER TABLE `crawling_queues` DROP COLUMN `quarantine_starts`');
     await queryRunner.query('ALTER TABLE `crawled_items` DROP COLUMN `fetched_at`');
     await queryRunner.query('ALTER TABLE `url_validators` DROP COLUMN `records_gzip`, DROP COLUMN `records_count`');
     await queryRunner.query('DROP TABLE `task_data`');

@@ -7,9 +7,12 @@ import {
   LeaseSweeper,
   OutboxRelay,
   prometheusTransportMetrics,
+  ResultApplier,
   ResultProcessor,
 } from '@crawlflow/transport';
-import { DataSource } from 'typeorm';
+import type { TaskResult } from '@crawlflow/contracts';
+import type { AppliedResult, LedgerTaskState } from '@crawlflow/db';
+import { DataSource, EntityManager } from 'typeorm';
 import { JobProgress } from '../execution/job-progress';
 import { JobStarter } from '../execution/job-starter';
 import { decideResult } from '../execution/result-decision';
@@ -53,27 +56,37 @@ export class EngineService implements OnModuleInit, OnModuleDestroy {
       metrics,
     });
     const progress = new JobProgress(this.runtimes);
-    this.processor = new ResultProcessor(client, dataSource, this.publisher, {
-      prefetch: 2000,
-      maxBatch: 500,
-      concurrency: 2,
-      prepare: (manager, results) =>
+    const applying = {
+      prepare: (manager: EntityManager, results: readonly TaskResult[]) =>
         this.runtimes.load(
           manager,
           results.map((r) => r.job_id),
         ),
-      policy: (result, state) => decideResult(this.runtimes.get(result.job_id), result, state),
-      onApplied: (manager, applied) => progress.apply(manager, applied),
+      policy: (result: TaskResult, state: LedgerTaskState) =>
+        decideResult(this.runtimes.get(result.job_id), result, state),
+      onApplied: (manager: EntityManager, applied: readonly AppliedResult[]) =>
+        progress.apply(manager, applied),
+      metrics,
+    };
+    this.processor = new ResultProcessor(client, dataSource, this.publisher, {
+      ...applying,
+      prefetch: 2000,
+      maxBatch: 500,
+      concurrency: 2,
       afterCommit: () => {
         this.relay.kick();
         void this.events.tick();
       },
       logger: this.logger,
-      metrics,
     });
     this.sweeper = new LeaseSweeper(dataSource, {
       leaseMs: transport.leaseMs,
-      onRecovered: () => this.relay.kick(),
+      maxDispatches: transport.maxDispatches,
+      applier: new ResultApplier(dataSource, applying),
+      onRecovered: () => {
+        this.relay.kick();
+        void this.events.tick();
+      },
       logger: this.logger,
       metrics,
     });

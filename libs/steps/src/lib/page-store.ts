@@ -13,27 +13,36 @@ export interface SavedPage {
   bytes: number;
 }
 
-/** One page per FETCH task: a second copy of the task keeps the page the first one stored. */
+/**
+ * One page per FETCH task: a second copy of the task keeps the page the first one stored. Only a
+ * running job keeps pages: the insert reads the job's status under a shared lock, so it either
+ * lands before a cancel (which then deletes the job's pages) or sees the job ended and keeps none.
+ */
 export async function savePage(
   dataSource: DataSource,
   page: { jobId: string; taskId: string; url: string; status: number; contentType: string; text: string },
 ): Promise<SavedPage> {
   const body = Buffer.from(page.text, 'utf8');
-  await dataSource.query(
-    `INSERT INTO crawl_pages (job_id, task_id, url, status, content_type, body_gzip, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON DUPLICATE KEY UPDATE id = id`,
+  const inserted: { affectedRows: number } = await dataSource.query(
+    `INSERT INTO crawl_pages (job_id, task_id, url, status, content_type, body_gzip, body_bytes)
+     SELECT id, ?, ?, ?, ?, ?, ? FROM crawling_jobs WHERE id = ? AND status = 'RUNNING' LOCK IN SHARE MODE
+     ON DUPLICATE KEY UPDATE id = crawl_pages.id`,
     [
-      page.jobId,
       page.taskId,
       page.url.slice(0, 2000),
       page.status,
       page.contentType.slice(0, 200) || null,
       gzipSync(body),
       body.length,
+      page.jobId,
     ],
   );
   const saved = await findPageOfTask(dataSource, page.taskId);
-  if (!saved) throw new Error(`page of task ${page.taskId} not stored`);
+  if (!saved) {
+    if (inserted.affectedRows === 0)
+      throw permanent(`job ${page.jobId} has ended: the page is not kept`, 'JOB_ENDED');
+    throw new Error(`page of task ${page.taskId} not stored`);
+  }
   return saved;
 }
 

@@ -1,4 +1,5 @@
 import type { StoreTaskOutput, StoreTaskPayload, TaskMessage } from '@crawlflow/contracts';
+import { permanent } from '@crawlflow/contracts';
 import { storeItems } from '@crawlflow/crawl';
 import type { TaskOutput } from '@crawlflow/transport';
 import type { DataSource } from 'typeorm';
@@ -7,14 +8,21 @@ import type { DataSource } from 'typeorm';
 export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promise<TaskOutput> {
   return async (task) => {
     const payload = task.payload as unknown as StoreTaskPayload;
-    const result = await dataSource.transaction('READ COMMITTED', (manager) =>
-      storeItems(manager, {
+    const result = await dataSource.transaction('READ COMMITTED', async (manager) => {
+      // Under a shared lock on the job: a cancel (which locks it) either comes after these writes or
+      // before them, and then nothing is written.
+      const [job] = (await manager.query('SELECT status FROM crawling_jobs WHERE id = ? LOCK IN SHARE MODE', [
+        task.job_id,
+      ])) as Array<{ status: string }>;
+      if (job?.status !== 'RUNNING')
+        throw permanent(`job ${task.job_id} is ${job?.status ?? 'gone'}: nothing stored`, 'JOB_ENDED');
+      return storeItems(manager, {
         workflowId: payload.workflow_id,
         jobId: task.job_id,
         key: payload.key,
         records: payload.records,
-      }),
-    );
+      });
+    });
     const output: StoreTaskOutput = {
       inserted: result.inserted,
       updated: result.updated,

@@ -5,7 +5,7 @@ import {
   type StoreTaskOutput,
   type TaskContext,
 } from '@crawlflow/contracts';
-import { AppliedResult, NewTask, TaskLedger } from '@crawlflow/db';
+import { AppliedResult, EntryRef, NewTask, TaskLedger } from '@crawlflow/db';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { DEFAULT_MAX_PARALLEL_TASKS } from './execution-limits';
@@ -158,13 +158,16 @@ export class JobProgress {
     let failJob: string | undefined;
     let currentStep = '';
 
-    for (const { result, decision } of applied) {
+    const withdrawn: EntryRef[] = [];
+    for (const { result, state: entry, decision } of applied) {
       const index = stepIndexOf(result);
       const step = runtime.definition.steps[index];
       if (!step) continue;
       currentStep = step.name;
       const figures = stepResult(stepResults, step.name);
       if (decision.action === 'retry') {
+        // A job that ended meanwhile runs nothing again: the retry is withdrawn, not scheduled.
+        if (!active) withdrawn.push({ id: entry.queueId, createdAt: entry.createdAt });
         figures.retried += 1;
         state.retries += 1;
         continue;
@@ -190,7 +193,12 @@ export class JobProgress {
         advancePagination(state, ctx.page ?? 0, false);
         continue;
       }
-      if (!active) continue; // cancelled or failed meanwhile: record, start nothing
+      if (!active) {
+        // Cancelled or failed meanwhile: record, start nothing, keep no page.
+        const pageId = (result.output as { page_id?: unknown } | undefined)?.page_id;
+        if (step.type === 'FETCH' && typeof pageId === 'string') pagesDone.push(pageId);
+        continue;
+      }
 
       if (step.type === 'FETCH') {
         const output = (result.output ?? {}) as unknown as FetchTaskOutput;
@@ -250,6 +258,7 @@ export class JobProgress {
       [total, done, succeeded, failed, jobId],
     );
     if (pagesDone.length > 0) await manager.query('DELETE FROM crawl_pages WHERE id IN (?)', [pagesDone]);
+    await TaskLedger.withdrawEntries(manager, withdrawn, `job ${job.status.toLowerCase()}: not retried`);
 
     state.checkpoint = {
       step: currentStep,

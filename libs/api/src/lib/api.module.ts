@@ -55,7 +55,12 @@ export class ApiModule {
       providers.push(
         {
           provide: TRIGGER_CONSUMER_OPTIONS,
-          useValue: { prefetch: 50, retryPauseMs: 1000, ...(options.triggers ?? {}) },
+          useValue: {
+            prefetch: 50,
+            retryPauseMs: 1000,
+            holdLimitMs: 15 * 60_000,
+            ...(options.triggers ?? {}),
+          },
         },
         TriggerConsumer,
       );

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { parseJson, SchemaError, TRIGGERS_DEAD_QUEUE, TRIGGERS_QUEUE } from '@crawlflow/contracts';
 import { createJob, EngineError, notFound } from '@crawlflow/engine';
-import { AmqpClient, ConfirmPublisher, declareTriggerQueues } from '@crawlflow/messaging';
+import { isDatabaseUnavailable } from '@crawlflow/db';
+import { AmqpClient, ConfirmPublisher, declareTriggerQueues, DependencyGate } from '@crawlflow/messaging';
 import { MetricsService } from '@crawlflow/observability';
-import { deadLetter } from '@crawlflow/transport';
+import { databaseGate, deadLetter } from '@crawlflow/transport';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
@@ -11,8 +12,13 @@ import { JobRequest, parseJobRequest } from '../jobs/job-request';
 
 export interface TriggerConsumerOptions {
   prefetch: number;
-  /** Pause before handing a message back when the database is unavailable. */
+  /** Pause before trying an event again when the database is busy (lock contention). */
   retryPauseMs: number;
+  /**
+   * The longest an event is held while the database is down before it is put back at the end of
+   * the queue as an identical copy (below RabbitMQ's consumer timeout, 30 min by default).
+   */
+  holdLimitMs: number;
 }
 
 export const TRIGGER_CONSUMER_OPTIONS = Symbol('TRIGGER_CONSUMER_OPTIONS');
@@ -21,7 +27,7 @@ export const TRIGGER_CONSUMER_OPTIONS = Symbol('TRIGGER_CONSUMER_OPTIONS');
  * Trigger events from other services (`crawl.triggers`, routing key `job.trigger`): each valid event
  * creates one job (exactly one per idempotency key: the unique key decides). Invalid events (not
  * JSON, wrong shape, unknown workflow or target) are dead-lettered to `crawl.triggers.dead` with the
- * reason, confirmed, then acked; a database outage hands the message back after a pause instead.
+ * reason, confirmed, then acked; while the database is down, events wait unacked until it answers.
  * With `reply_to`, the sender gets `{"job_id", "created"}` or `{"error"}` with its correlation id.
  */
 @Injectable()
@@ -32,6 +38,7 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
   private consumer: { channel: Channel; consumerTag: string } | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
+  private readonly gate: DependencyGate;
 
   constructor(
     @Inject(AmqpClient) private readonly client: AmqpClient,
@@ -40,9 +47,10 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
     @Inject(TRIGGER_CONSUMER_OPTIONS) private readonly options: TriggerConsumerOptions,
   ) {
     this.publisher = new ConfirmPublisher(client);
+    this.gate = databaseGate(db);
     this.events = metrics.counter({
       name: 'crawlflow_trigger_events_total',
-      help: 'Trigger events by outcome: created, duplicate (idempotency key seen), dead (refused), requeued',
+      help: 'Trigger events by outcome: created, duplicate (idempotency key seen), dead (refused), held (database away), recycled',
       labelNames: ['outcome'],
     });
   }
@@ -91,19 +99,37 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
   }
 
   private async handle(message: ConsumeMessage, channel: Channel): Promise<void> {
-    let result: { id: string; created: boolean };
+    let request: JobRequest;
     try {
-      const request = this.parse(message);
-      result = await this.db.transaction((manager) => this.createJobFor(manager, request));
+      request = this.parse(message);
     } catch (error) {
-      if (error instanceof SchemaError || error instanceof EngineError) {
-        return this.refuse(message, channel, error.message);
+      return this.refuse(message, channel, (error as Error).message);
+    }
+    const heldSince = Date.now();
+    let result: { id: string; created: boolean };
+    for (;;) {
+      try {
+        result = await this.db.transaction((manager) => this.createJobFor(manager, request));
+        break;
+      } catch (error) {
+        if (error instanceof SchemaError || error instanceof EngineError) {
+          return this.refuse(message, channel, error.message);
+        }
+        if (this.stopping) return; // unacked: the broker hands it to the next consumer
+        // Not the event's fault: the database is down or busy. The event waits here, unacked (a
+        // nack would count towards the queue's delivery limit and dead-letter it), until it answers.
+        this.logger.warn(`cannot create a job now, holding the event: ${(error as Error).message}`);
+        this.events.inc({ outcome: 'held' });
+        if (isDatabaseUnavailable(error)) this.gate.report(error);
+        else await sleep(this.options.retryPauseMs);
+        const heldFor = Date.now() - heldSince;
+        await waitUntil(this.gate.waitOpen(), this.options.holdLimitMs - heldFor);
+        if (!this.gate.isOpen() && Date.now() - heldSince >= this.options.holdLimitMs) {
+          // Held long enough for the broker's consumer timeout to take it back (and count it): put
+          // an identical copy at the end of the queue instead, and let this one go.
+          return this.recycle(message, channel);
+        }
       }
-      // Not the event's fault (the database is down or timed out): hand it back after a pause.
-      this.logger.warn(`cannot create a job now, returning the event: ${(error as Error).message}`);
-      this.events.inc({ outcome: 'requeued' });
-      await sleep(this.options.retryPauseMs);
-      return settle(() => channel.nack(message, false, true));
     }
     try {
       await this.reply(message, { job_id: result.id, created: result.created });
@@ -112,6 +138,24 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`reply to ${message.properties.replyTo} failed: ${(error as Error).message}`);
     }
     this.events.inc({ outcome: result.created ? 'created' : 'duplicate' });
+    settle(() => channel.ack(message));
+  }
+
+  private async recycle(message: ConsumeMessage, channel: Channel): Promise<void> {
+    try {
+      await this.publisher.publishAll([
+        {
+          exchange: '',
+          routingKey: TRIGGERS_QUEUE,
+          content: message.content,
+          options: { ...message.properties, headers: message.properties.headers ?? {} },
+        },
+      ]);
+    } catch (error) {
+      this.logger.warn(`cannot put a held trigger event back: ${(error as Error).message}`);
+      return; // unacked: it stays with this channel until the database answers or the channel goes
+    }
+    this.events.inc({ outcome: 'recycled' });
     settle(() => channel.ack(message));
   }
 
@@ -166,9 +210,20 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
         routingKey: replyTo,
         content: Buffer.from(JSON.stringify(body)),
         options: { correlationId: message.properties.correlationId as string | undefined, persistent: false },
+        mandatory: false,
       },
     ]);
   }
+}
+
+/** Resolves when `done` does, or after `ms` at the latest (a timer that keeps no process alive). */
+async function waitUntil(done: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    done,
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms)).unref())),
+  ]);
+  clearTimeout(timer);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -166,15 +166,15 @@ describe('trigger events', () => {
     expect(await consumersOf('crawl.triggers.jobs')).toBe(1);
   });
 
-  it('hands events back while the database refuses them, never dead-lettering them', async () => {
+  it('holds events while the database refuses them, never handing them back or dead-lettering them', async () => {
     // The table out of the way stands in for a database outage: every insert fails, not the event.
     await db.dataSource.query('RENAME TABLE crawling_jobs TO crawling_jobs_away');
     let renamed = true;
     try {
       publish({ workflow_id: workflowId, idempotency_key: 'trig-outage' }, 'outage');
       await waitFor(
-        async () => /outcome="requeued"[^}]*\} [2-9]/.test((await app.get(MetricsService).render()).body),
-        { what: 'two requeues' },
+        async () => /outcome="held"[^}]*\} [2-9]/.test((await app.get(MetricsService).render()).body),
+        { what: 'two attempts held' },
       );
       expect(await channel.get('crawl.triggers.dead', { noAck: true })).toBe(false);
       await db.dataSource.query('RENAME TABLE crawling_jobs_away TO crawling_jobs');

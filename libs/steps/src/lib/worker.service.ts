@@ -48,6 +48,7 @@ export class WorkerService implements OnModuleInit, OnModuleDestroy {
       workerName: `${config.app}@${hostname()}:${process.pid}`,
       leaseMs: config.transport.leaseMs,
       maxDeliveries: config.transport.maxDeliveries,
+      confirmTimeoutMs: config.transport.confirmTimeoutMs,
       logger: this.logger,
       metrics: prometheusTransportMetrics(metrics),
     });

@@ -63,6 +63,8 @@ export class EventRelay {
           routingKey: row.routing_key,
           content: Buffer.from(row.body),
           options: { messageId: `event-${row.id}`, type: row.routing_key },
+          // Job events are for whoever listens: none bound is not an error.
+          mandatory: false,
         })),
       );
       await manager.query('UPDATE outbox_events SET published_at = NOW(3) WHERE id IN (?)', [

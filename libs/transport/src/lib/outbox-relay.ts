@@ -116,7 +116,6 @@ export class OutboxRelay {
         published = await this.runOnce();
         failures = 0;
       } catch (error) {
-        this.metrics.roundFailed('relay');
         if (isDatabaseContention(error)) {
           // A deadlock victim before anything was published (runOnce marks what it published): the
           // entries are still WAITING, so the next round takes them after a moment, not a backoff.
@@ -124,6 +123,7 @@ export class OutboxRelay {
           continue;
         }
         failures += 1;
+        this.metrics.roundFailed('relay');
         this.logger.warn(
           `relay round failed (entries stay WAITING): ${(error as Error).message}`,
           'OutboxRelay',

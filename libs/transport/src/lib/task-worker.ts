@@ -64,6 +64,8 @@ export interface TaskWorkerOptions {
   maxDeliveries?: number;
   /** Pauses work while the database is unreachable (default: one per DataSource). */
   gate?: DependencyGate;
+  /** PUBLISH_CONFIRM_TIMEOUT_MS for result publishes (default 15 s). */
+  confirmTimeoutMs?: number;
   logger?: MessagingLogger;
   metrics?: TransportMetrics;
 }
@@ -97,9 +99,12 @@ export class TaskWorker {
     this.metrics = options.metrics ?? noMetrics;
     this.gate = options.gate ?? databaseGate(dataSource, this.logger);
     this.leases = new LeaseKeeper(dataSource, { leaseMs: options.leaseMs ?? 300_000, logger: this.logger });
-    this.publisher = new ConfirmPublisher(client, async (channel) => {
-      await declareStageQueues(channel, options.stage);
-      await declareResultsQueue(channel);
+    this.publisher = new ConfirmPublisher(client, {
+      setup: async (channel) => {
+        await declareStageQueues(channel, options.stage);
+        await declareResultsQueue(channel);
+      },
+      ...(options.confirmTimeoutMs !== undefined ? { confirmTimeoutMs: options.confirmTimeoutMs } : {}),
     });
     this.consumer = new TieredConsumer(client, {
       stage: options.stage,

@@ -46,7 +46,10 @@ export class EngineService implements OnModuleInit, OnModuleDestroy {
   ) {
     const metrics = prometheusTransportMetrics(metricsService);
     const transport = config.transport;
-    this.publisher = new ConfirmPublisher(client, declareTopology);
+    this.publisher = new ConfirmPublisher(client, {
+      setup: declareTopology,
+      confirmTimeoutMs: transport.confirmTimeoutMs,
+    });
     this.relay = new OutboxRelay(dataSource, this.publisher, {
       batchSize: transport.relayBatchSize,
       concurrency: transport.relayConcurrency,

@@ -11,3 +11,5 @@ export * from './tcp-proxy';
 export * from './engine-harness';
 export * from './routed-server';
 export * from './large-ledger';
+export * from './app-cluster';
+export * from './database-control';

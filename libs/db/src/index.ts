@@ -7,3 +7,4 @@ export * from './lib/ledger';
 export * from './lib/migrate';
 export * from './lib/migrations';
 export * from './lib/db-errors';
+export * from './lib/url-validators';

@@ -11,6 +11,21 @@ export interface TaskContext {
   page?: number;
   /** Site crawl: link depth from the start URL. */
   depth?: number;
+  /**
+   * The fetch behind this task's records (PARSE and STORE tasks): when (database time) the page was
+   * fetched, and the validators to keep for its URL once everything that follows it succeeded.
+   */
+  source?: PageSource;
+}
+
+/** A fetched page as the tasks after its FETCH know it. */
+export interface PageSource {
+  /** The URL the FETCH asked for: the key of its validators. */
+  url: string;
+  /** crawl_pages.created_at, 'YYYY-MM-DD HH:MM:SS.mmm' UTC: orders STORE writes. */
+  fetched_at?: string;
+  etag?: string;
+  last_modified?: string;
 }
 
 /** Fetch settings a workflow may set per step, overriding the worker's defaults. */
@@ -29,6 +44,11 @@ export interface FetchTaskPayload {
   url: string;
   /** INCREMENTAL jobs send If-None-Match / If-Modified-Since from the URL's last fetch. */
   conditional: boolean;
+  /**
+   * The page's records feed further fetches (a list page): a 304 is only useful when its records
+   * from the last run are kept, so it asks conditionally only then.
+   */
+  fans_out?: boolean;
   /** Fan-out: the record this URL came from, merged under the detail page's fields. */
   parent?: Record<string, unknown>;
   options: FetchOptions;
@@ -43,6 +63,8 @@ export interface FetchTaskOutput {
   bytes: number;
   /** Fan-out: the payload's parent record, handed on to the PARSE of this page. */
   parent?: Record<string, unknown>;
+  /** The requested URL, when the page was fetched (database time) and its validators. */
+  source?: PageSource;
 }
 
 export interface ParseFieldsConfig {
@@ -89,6 +111,7 @@ export interface ParseTaskOutput {
 }
 
 export interface StoreTaskPayload {
+  /** ctx.source: the page the records came from (its fetch time orders the writes). */
   ctx: TaskContext;
   workflow_id: string;
   key: string;
@@ -99,6 +122,7 @@ export interface StoreTaskOutput {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Records not written: no key, superseded in the batch, or older than what is stored. */
   skipped: number;
   skipped_reasons?: string[];
 }

@@ -1,13 +1,14 @@
 import type { FetchTaskOutput, FetchTaskPayload, TaskMessage } from '@crawlflow/contracts';
 import type { Fetcher } from '@crawlflow/crawl';
 import type { TaskOutput } from '@crawlflow/transport';
+import { UrlValidators } from '@crawlflow/db';
 import type { DataSource } from 'typeorm';
 import { findPageOfTask, savePage } from './page-store';
-import { readValidators, saveValidators } from './url-validators';
 
 /**
  * FETCH: one URL through the guarded, polite fetcher. The body goes to crawl_pages for its PARSE
- * task; INCREMENTAL jobs ask conditionally and report a 304 as not modified.
+ * task; INCREMENTAL jobs ask conditionally and report a 304 as not modified. The page's validators
+ * travel on with it (output.source): the orchestrator keeps them only once what follows succeeded.
  */
 export function fetchStep(
   dataSource: DataSource,
@@ -25,16 +26,27 @@ export function fetchStep(
         not_modified: false,
         bytes: earlier.bytes,
         ...(payload.parent ? { parent: payload.parent } : {}),
+        // The first copy's validators are not kept: the next run fetches this page in full.
+        source: { url: payload.url, fetched_at: earlier.fetchedAt },
       };
       return { output: output as unknown as Record<string, unknown> };
     }
-    const conditional = payload.conditional
-      ? await readValidators(dataSource, payload.workflow_id, payload.url)
+    const stored = payload.conditional
+      ? await UrlValidators.read(dataSource, payload.workflow_id, payload.url)
       : undefined;
+    // A list page's 304 is only of use when its records are kept to plan its detail pages from.
+    const conditional = stored && (!payload.fans_out || stored.records !== undefined) ? stored : undefined;
     const page = await fetcher.fetchPage({
       url: payload.url,
       ...(payload.options.headers ? { headers: payload.options.headers } : {}),
-      ...(conditional ? { conditional } : {}),
+      ...(conditional
+        ? {
+            conditional: {
+              ...(conditional.etag ? { etag: conditional.etag } : {}),
+              ...(conditional.lastModified ? { lastModified: conditional.lastModified } : {}),
+            },
+          }
+        : {}),
       ...(payload.options.host_concurrency !== undefined
         ? { hostConcurrency: payload.options.host_concurrency }
         : {}),
@@ -45,12 +57,17 @@ export function fetchStep(
       ...(payload.options.timeout_ms !== undefined ? { timeoutMs: payload.options.timeout_ms } : {}),
       ...(payload.options.max_bytes !== undefined ? { maxBytes: payload.options.max_bytes } : {}),
     });
+    const validators = {
+      ...(page.etag ? { etag: page.etag.slice(0, 500) } : {}),
+      ...(page.lastModified ? { last_modified: page.lastModified.slice(0, 100) } : {}),
+    };
     const output: FetchTaskOutput = {
       url: page.url,
       status: page.status,
       not_modified: page.notModified,
       bytes: page.body.length,
       ...(payload.parent ? { parent: payload.parent } : {}),
+      source: { url: payload.url, ...validators },
     };
     if (!page.notModified) {
       const saved = await savePage(dataSource, {
@@ -62,10 +79,7 @@ export function fetchStep(
         text: page.text,
       });
       output.page_id = saved.id;
-      await saveValidators(dataSource, payload.workflow_id, payload.url, {
-        ...(page.etag ? { etag: page.etag } : {}),
-        ...(page.lastModified ? { lastModified: page.lastModified } : {}),
-      });
+      output.source = { url: payload.url, fetched_at: saved.fetchedAt, ...validators };
     }
     return { output: output as unknown as Record<string, unknown> };
   };

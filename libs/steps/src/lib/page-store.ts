@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { permanent } from '@crawlflow/contracts';
+import { toSqlTimestamp } from '@crawlflow/db';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -11,6 +12,8 @@ export interface SavedPage {
   url: string;
   status: number;
   bytes: number;
+  /** When it was stored (database time, 'YYYY-MM-DD HH:MM:SS.mmm'). */
+  fetchedAt: string;
 }
 
 /**
@@ -49,16 +52,23 @@ export async function savePage(
 /** The page a FETCH task already stored, if a copy of it ran before. */
 export async function findPageOfTask(dataSource: DataSource, taskId: string): Promise<SavedPage | undefined> {
   const [row] = (await dataSource.query(
-    'SELECT id, url, status, body_bytes FROM crawl_pages WHERE task_id = ?',
+    'SELECT id, url, status, body_bytes, created_at FROM crawl_pages WHERE task_id = ?',
     [taskId],
   )) as Array<{
     id: string;
     url: string;
     status: number;
     body_bytes: number;
+    created_at: Date;
   }>;
   return row
-    ? { id: String(row.id), url: row.url, status: Number(row.status), bytes: Number(row.body_bytes) }
+    ? {
+        id: String(row.id),
+        url: row.url,
+        status: Number(row.status),
+        bytes: Number(row.body_bytes),
+        fetchedAt: toSqlTimestamp(row.created_at),
+      }
     : undefined;
 }
 

@@ -142,4 +142,26 @@ describe('storeItems (real MariaDB/MySQL)', () => {
     );
     expect(Number(n)).toBe(10);
   });
+
+  it('orders writes by fetch time, not arrival: records of an older fetch never replace newer data', async () => {
+    const store = (jobId: number, price: number, fetchedAt: string) =>
+      storeItems(db.dataSource.manager, {
+        workflowId,
+        jobId,
+        key: 'sku',
+        records: [{ sku: 'SKU-1', price }],
+        fetchedAt,
+      });
+    // Job 2 fetched later but stores first; job 1's older fetch arrives after it.
+    expect(await store(2, 200, '2026-01-01 10:00:05.000')).toMatchObject({ inserted: 1 });
+    const late = await store(1, 100, '2026-01-01 10:00:01.000');
+    expect(late).toMatchObject({ inserted: 0, updated: 0, skipped: 1 });
+    expect(late.skipReasons[0]).toMatch(/a later fetch of it is stored/);
+    let [row] = await rows();
+    expect([row.data, String(row.job_id)]).toEqual([{ sku: 'SKU-1', price: 200 }, '2']);
+    // A still later fetch replaces it.
+    expect(await store(3, 300, '2026-01-01 10:00:09.000')).toMatchObject({ updated: 1 });
+    [row] = await rows();
+    expect([row.data, String(row.job_id)]).toEqual([{ sku: 'SKU-1', price: 300 }, '3']);
+  });
 });

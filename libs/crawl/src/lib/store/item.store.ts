@@ -10,6 +10,11 @@ export interface StoreItemsInput {
   records: readonly unknown[];
   /** The time written as first/last seen and changed; default now. */
   now?: Date;
+  /**
+   * When (database time, 'YYYY-MM-DD HH:MM:SS.mmm') the page behind the records was fetched: a
+   * stored item from a later fetch is left as it is (overlapping jobs, a re-run after a lease).
+   */
+  fetchedAt?: string;
   /** Rows per statement (default 500). */
   batchSize?: number;
 }
@@ -31,6 +36,11 @@ interface Row {
   hash: string;
 }
 
+interface Stored {
+  hash: string;
+  fetchedAt: string | null;
+}
+
 const MAX_KEY_CHARS = 255; // item_key varchar(255) counts characters
 const MAX_BATCH_BYTES = 4 * 1024 * 1024; // well under max_allowed_packet (16 MB by default)
 const MAX_REASONS = 20;
@@ -38,15 +48,17 @@ const MAX_REASONS = 20;
 /**
  * Upserts records into `crawled_items` by (workflow_id, item_key), in batches of two statements:
  * one SELECT of the stored hashes for the batch's keys (to count what is new, changed or the same),
- * then one multi-row INSERT … ON DUPLICATE KEY UPDATE that decides per row inside the database:
- * a new key is inserted with first_seen_at = last_seen_at = changed_at = now; a known key with the
+ * then one multi-row INSERT … ON DUPLICATE KEY UPDATE. Writes are ordered by the fetch time of the
+ * page the records came from, not by arrival: data from an older fetch never replaces newer data.
+ * Otherwise the database decides per row: a new key is inserted with first_seen_at = last_seen_at = changed_at = now; a known key with the
  * same content hash only moves last_seen_at (and job_id); a different hash replaces data,
  * content_hash and changed_at. Running it twice with the same records changes nothing but
  * last_seen_at, so a redelivered STORE task is harmless.
  *
  * Portability: `VALUES(col)` in ON DUPLICATE KEY UPDATE works on MariaDB (which has no row-alias
  * form) and MySQL 8 (which deprecates it, with a warning, but still runs it). MySQL evaluates the
- * assignments left to right, so content_hash is assigned last, after the comparisons that read it.
+ * assignments left to right, so content_hash and fetched_at are assigned last, after the comparisons
+ * that read them.
  */
 export async function storeItems(manager: EntityManager, input: StoreItemsInput): Promise<StoreItemsResult> {
   const result: StoreItemsResult = { inserted: 0, updated: 0, unchanged: 0, skipped: 0, skipReasons: [] };
@@ -68,11 +80,13 @@ export async function storeItems(manager: EntityManager, input: StoreItemsInput)
   const ordered = [...rows.values()].sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : 0));
   const now = toSqlTimestamp(input.now ?? new Date());
   for (const batch of batches(ordered, input.batchSize ?? 500)) {
-    const known = await storedHashes(manager, input.workflowId, batch);
+    const known = await storedItems(manager, input.workflowId, batch);
     for (const row of batch) {
-      const hash = known.get(row.folded);
-      if (hash === undefined) result.inserted += 1;
-      else if (hash === row.hash) result.unchanged += 1;
+      const stored = known.get(row.folded);
+      if (stored === undefined) result.inserted += 1;
+      else if (input.fetchedAt && stored.fetchedAt && stored.fetchedAt > input.fetchedAt)
+        skip(`record with key "${row.key}": a later fetch of it is stored`);
+      else if (stored.hash === row.hash) result.unchanged += 1;
       else result.updated += 1;
     }
     await upsert(manager, input, batch, now);
@@ -132,18 +146,24 @@ function* batches(rows: Row[], size: number): Generator<Row[]> {
   if (batch.length > 0) yield batch;
 }
 
-async function storedHashes(
+async function storedItems(
   manager: EntityManager,
   workflowId: string | number,
   batch: Row[],
-): Promise<Map<string, string>> {
-  const stored: Array<{ item_key: string; content_hash: string }> = await manager.query(
-    `SELECT item_key, content_hash FROM crawled_items WHERE workflow_id = ? AND item_key IN (${batch
-      .map(() => '?')
-      .join(', ')})`,
-    [workflowId, ...batch.map((row) => row.key)],
+): Promise<Map<string, Stored>> {
+  const stored: Array<{ item_key: string; content_hash: string; fetched_at: Date | null }> =
+    await manager.query(
+      `SELECT item_key, content_hash, fetched_at FROM crawled_items WHERE workflow_id = ? AND item_key IN (${batch
+        .map(() => '?')
+        .join(', ')})`,
+      [workflowId, ...batch.map((row) => row.key)],
+    );
+  return new Map(
+    stored.map((row) => [
+      foldKey(row.item_key),
+      { hash: row.content_hash, fetchedAt: row.fetched_at ? toSqlTimestamp(row.fetched_at) : null },
+    ]),
   );
-  return new Map(stored.map((row) => [foldKey(row.item_key), row.content_hash]));
 }
 
 async function upsert(
@@ -154,19 +174,32 @@ async function upsert(
 ): Promise<void> {
   const params: unknown[] = [];
   const tuples = batch.map((row) => {
-    params.push(input.workflowId, input.jobId, row.key, row.data, row.hash, now, now, now);
-    return '(?, ?, ?, ?, ?, ?, ?, ?)';
+    params.push(
+      input.workflowId,
+      input.jobId,
+      row.key,
+      row.data,
+      row.hash,
+      now,
+      now,
+      now,
+      input.fetchedAt ?? null,
+    );
+    return '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
   });
+  // Only data from a fetch no older than the stored one's replaces it (unknown times count as new).
+  const newer = '(fetched_at IS NULL OR VALUES(fetched_at) IS NULL OR VALUES(fetched_at) >= fetched_at)';
   await manager.query(
     `INSERT INTO crawled_items
-       (workflow_id, job_id, item_key, data, content_hash, first_seen_at, last_seen_at, changed_at)
+       (workflow_id, job_id, item_key, data, content_hash, first_seen_at, last_seen_at, changed_at, fetched_at)
      VALUES ${tuples.join(', ')}
      ON DUPLICATE KEY UPDATE
-       changed_at = IF(content_hash = VALUES(content_hash), changed_at, VALUES(changed_at)),
-       data = IF(content_hash = VALUES(content_hash), data, VALUES(data)),
-       last_seen_at = VALUES(last_seen_at),
-       job_id = VALUES(job_id),
-       content_hash = VALUES(content_hash)`,
+       changed_at = IF(${newer} AND content_hash <> VALUES(content_hash), VALUES(changed_at), changed_at),
+       data = IF(${newer} AND content_hash <> VALUES(content_hash), VALUES(data), data),
+       last_seen_at = GREATEST(last_seen_at, VALUES(last_seen_at)),
+       job_id = IF(${newer}, VALUES(job_id), job_id),
+       content_hash = IF(${newer}, VALUES(content_hash), content_hash),
+       fetched_at = IF(${newer}, VALUES(fetched_at), fetched_at)`,
     params,
   );
 }

@@ -1,12 +1,20 @@
 import {
   fillTemplate,
   type FetchTaskOutput,
+  type PageSource,
   type ParseTaskOutput,
   type StoreTaskOutput,
   type TaskContext,
 } from '@crawlflow/contracts';
-import { AppliedResult, EntryRef, NewTask, TaskLedger } from '@crawlflow/db';
-import { createHash } from 'node:crypto';
+import {
+  AppliedResult,
+  EntryRef,
+  NewTask,
+  NewValidators,
+  TaskLedger,
+  urlHash,
+  UrlValidators,
+} from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { DEFAULT_MAX_PARALLEL_TASKS } from './execution-limits';
 import { noteError, readState, readStepResults, stepResult, type ExecutionState } from './execution-state';
@@ -15,6 +23,7 @@ import { isEndOfList, stepIndexOf } from './result-decision';
 import {
   advancePagination,
   beyondLastPage,
+  fansOut,
   fetchTask,
   linksInScope,
   planParse,
@@ -102,10 +111,6 @@ export async function releaseParked(
   state.in_flight = (state.in_flight ?? 0) + result.affectedRows;
 }
 
-export function urlHash(url: string): string {
-  return createHash('sha256').update(url).digest('hex');
-}
-
 /**
  * Applies one batch of finished tasks to their jobs, inside the result processor's transaction:
  * counters, the checkpoint and per-step figures, the tasks that follow (next pages, parses, detail
@@ -159,6 +164,7 @@ export class JobProgress {
     let currentStep = '';
 
     const withdrawn: EntryRef[] = [];
+    const validators: NewValidators[] = [];
     for (const { result, state: entry, decision } of applied) {
       const index = stepIndexOf(result);
       const step = runtime.definition.steps[index];
@@ -203,12 +209,25 @@ export class JobProgress {
       if (step.type === 'FETCH') {
         const output = (result.output ?? {}) as unknown as FetchTaskOutput;
         if (output.not_modified || !output.page_id) {
-          // Unchanged since the last fetch: nothing to parse. A list page still opens the next one.
-          const next = ctx.page !== undefined ? advancePagination(state, ctx.page, true) : undefined;
+          // Unchanged since the last fetch: nothing to parse. A list page's records from its last
+          // run still lead to (conditional) fetches of its detail pages, and it opens the next page.
+          const kept =
+            output.not_modified && output.source && fansOut(runtime, index)
+              ? await UrlValidators.records(manager, runtime.workflowId, output.source.url)
+              : undefined;
+          if (kept) {
+            const plan = planRecords(runtime, index + 1, { page_id: '', records: kept }, scopes, conditional);
+            planned.push(...plan.tasks);
+            for (const problem of plan.problems) noteError(state, problem);
+          }
+          const next =
+            ctx.page !== undefined ? advancePagination(state, ctx.page, (kept?.length ?? 1) > 0) : undefined;
           if (next !== undefined) planned.push(this.pageFetch(runtime, scopes, next, conditional));
           continue;
         }
-        planned.push(planParse(runtime, index, ctx, output.page_id, output.url, output.parent, state));
+        planned.push(
+          planParse(runtime, index, ctx, output.page_id, output.url, output.parent, state, output.source),
+        );
       } else if (step.type === 'PARSE') {
         const output = (result.output ?? { records: [] }) as unknown as ParseTaskOutput;
         if (output.page_id) pagesDone.push(output.page_id);
@@ -225,8 +244,14 @@ export class JobProgress {
         if (last) state.last_item_id = String(last.id ?? last.sku ?? last.url ?? state.items_processed);
         state.rejected_records += output.rejected?.length ?? 0;
         for (const problem of output.rejected ?? []) noteError(state, `${problem.step}: ${problem.reason}`);
-        const plan = planRecords(runtime, index, { ...output, records }, scopes, conditional);
+        const plan = planRecords(runtime, index, { ...output, records }, scopes, conditional, ctx.source);
         planned.push(...plan.tasks);
+        // Its validators are kept now, unless a STORE follows: then once that succeeded.
+        if (ctx.source && !plan.tasks.some((t) => t.taskType === 'STORE')) {
+          validators.push(
+            keepValidators(runtime.workflowId, ctx.source, fansOut(runtime, index - 1) ? records : undefined),
+          );
+        }
         for (const problem of plan.problems) noteError(state, problem);
         state.rejected_records += plan.problems.length;
         for (const url of linksInScope(state, output.links ?? []))
@@ -238,6 +263,7 @@ export class JobProgress {
         state.stored.unchanged += output.unchanged ?? 0;
         state.stored.skipped += output.skipped ?? 0;
         figures.records += (output.inserted ?? 0) + (output.updated ?? 0) + (output.unchanged ?? 0);
+        if (ctx.source) validators.push(keepValidators(runtime.workflowId, ctx.source));
       }
     }
 
@@ -259,6 +285,7 @@ export class JobProgress {
     );
     if (pagesDone.length > 0) await manager.query('DELETE FROM crawl_pages WHERE id IN (?)', [pagesDone]);
     await TaskLedger.withdrawEntries(manager, withdrawn, `job ${job.status.toLowerCase()}: not retried`);
+    await UrlValidators.save(manager, validators);
 
     state.checkpoint = {
       step: currentStep,
@@ -329,4 +356,18 @@ export class JobProgress {
       fetchTask(runtime, 0, link.url, { step: 0, depth: link.depth }, conditional),
     );
   }
+}
+
+function keepValidators(
+  workflowId: string,
+  source: PageSource,
+  records?: ReadonlyArray<Record<string, unknown>>,
+): NewValidators {
+  return {
+    workflowId,
+    url: source.url,
+    ...(source.etag ? { etag: source.etag } : {}),
+    ...(source.last_modified ? { lastModified: source.last_modified } : {}),
+    ...(records ? { records } : {}),
+  };
 }

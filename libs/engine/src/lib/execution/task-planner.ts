@@ -3,6 +3,7 @@ import {
   fillTemplate,
   type FetchConfig,
   type FetchTaskPayload,
+  type PageSource,
   type ParseTaskOutput,
   type ParseTaskPayload,
   type PostStep,
@@ -44,6 +45,7 @@ function fetchTask(
     workflow_id: runtime.workflowId,
     url,
     conditional,
+    ...(conditional && (fansOut(runtime, stepIndex) || config.crawl) ? { fans_out: true } : {}),
     ...(parent ? { parent } : {}),
     options: fetchOptions(config),
   };
@@ -115,6 +117,7 @@ export function planParse(
   url: string,
   parent: Record<string, unknown> | undefined,
   state: ExecutionState,
+  source?: PageSource,
 ): PlannedTask {
   const steps = runtime.definition.steps;
   const parse = steps[fetchStep + 1] as Extract<StepDefinition, { type: 'PARSE' }>;
@@ -137,7 +140,7 @@ export function planParse(
   const followLinks =
     crawl !== undefined && state.crawl !== undefined && (ctx.depth ?? 0) < state.crawl.max_depth;
   const payload: ParseTaskPayload = {
-    ctx: { ...ctx, step: fetchStep + 1 },
+    ctx: { ...ctx, step: fetchStep + 1, ...(source ? { source } : {}) },
     page_id: pageId,
     url,
     ...(parent ? { parent } : {}),
@@ -155,6 +158,13 @@ export function planParse(
     targetUrl: url,
     payload: payload as unknown as Record<string, unknown>,
   };
+}
+
+/** Whether the records of the page a FETCH step brings feed another FETCH (a list page). */
+export function fansOut(runtime: WorkflowRuntime, fetchStep: number): boolean {
+  const steps = runtime.definition.steps;
+  if (steps[fetchStep]?.type !== 'FETCH' || steps[fetchStep + 1]?.type !== 'PARSE') return false;
+  return steps[stepAfterParse(runtime, fetchStep + 1)]?.type === 'FETCH';
 }
 
 /** Index of the first step after a PARSE and the TRANSFORM/VALIDATE steps it ran. */
@@ -179,6 +189,8 @@ export function planRecords(
   output: ParseTaskOutput,
   scopes: PlaceholderScopes,
   conditional: boolean,
+  /** The page the records came from: a STORE carries it (fetch time, validators to keep). */
+  source?: PageSource,
 ): RecordsPlan {
   const steps = runtime.definition.steps;
   const next = stepAfterParse(runtime, parseStep);
@@ -210,7 +222,7 @@ export function planRecords(
     // One STORE task per page, whatever its size: a payload too large for the ledger's TEXT column
     // is kept whole beside it (task_data), so no record is refused or cut.
     const payload: StoreTaskPayload = {
-      ctx: { step: next },
+      ctx: { step: next, ...(source ? { source } : {}) },
       workflow_id: runtime.workflowId,
       key: step.config.key,
       records: output.records,

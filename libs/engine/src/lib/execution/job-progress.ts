@@ -8,6 +8,7 @@ import {
 } from '@crawlflow/contracts';
 import {
   AppliedResult,
+  clipBytes,
   EntryRef,
   NewTask,
   NewValidators,
@@ -146,6 +147,11 @@ export class JobProgress {
     )) as ExecutionRow[];
     await this.runtimes.load(manager, [jobId]);
     const runtime = this.runtimes.get(jobId);
+    const broken = this.runtimes.brokenReason(jobId);
+    if (!runtime && broken && job.status === 'RUNNING') {
+      await finishJob(manager, jobId, 'FAILED', clipBytes(`cannot load the workflow: ${broken}`));
+      return;
+    }
     if (!runtime || !execution) return;
 
     const state = readState(execution.context) as JobState;

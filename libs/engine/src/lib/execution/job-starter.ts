@@ -1,13 +1,13 @@
-import { jsonObjectOf, SchemaError } from '@crawlflow/contracts';
+import { jsonObjectOf, type ParseTaskPayload, SchemaError, type TaskContext } from '@crawlflow/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { emptyState } from './execution-state';
 import { admitJob, parallelConfig } from './execution-limits';
 import { recordJobEvent } from './job-events';
 import { finishJob } from './job-finisher';
-import { urlHash } from '@crawlflow/db';
+import { isSpilled, TaskData, urlHash } from '@crawlflow/db';
 import { enqueuePlanned, type JobState, releaseParked } from './job-progress';
 import { loadScopes } from './placeholder-scopes';
-import { planFirstTasks, type PlannedTask } from './task-planner';
+import { fetchTask, planFirstTasks, type PlannedTask } from './task-planner';
 import { loadWorkflowRuntime, type RuntimeCache, type WorkflowRuntime } from './workflow-runtime';
 
 interface PendingJob {
@@ -77,7 +77,7 @@ export class JobStarter {
     try {
       planned =
         job.job_type === 'RETRY'
-          ? await this.retryTasks(manager, jsonObjectOf(job.params).retry_of)
+          ? await this.retryTasks(manager, runtime, jsonObjectOf(job.params).retry_of)
           : planFirstTasks(runtime, scopes, job.job_type === 'INCREMENTAL', state);
     } catch (error) {
       const reason =
@@ -107,28 +107,54 @@ export class JobStarter {
     if (planned.length === 0) await finishJob(manager, jobId, 'SUCCESS', 'nothing to do');
   }
 
-  /** A RETRY job re-runs its source job's FAILED tasks (the seed's idx_tasks_retry query). */
-  private async retryTasks(manager: EntityManager, sourceJobId: unknown): Promise<PlannedTask[]> {
+  /**
+   * A RETRY job re-runs its source job's FAILED tasks (the seed's idx_tasks_retry query). A failed
+   * PARSE cannot be run again as it was: its page went with the job that fetched it. The FETCH that
+   * fed it is planned instead (in full: a 304 would bring nothing to parse), and its PARSE follows.
+   */
+  private async retryTasks(
+    manager: EntityManager,
+    runtime: WorkflowRuntime,
+    sourceJobId: unknown,
+  ): Promise<PlannedTask[]> {
     const rows = (await manager.query(
-      `SELECT task_type, target_url, input_data, step_order FROM crawling_tasks
+      `SELECT id, task_type, target_url, input_data, step_order FROM crawling_tasks
         WHERE job_id = ? AND status = 'FAILED' AND retry_count < ?
         ORDER BY sequence_number`,
       [String(sourceJobId ?? 0), RETRY_JOB_LIMIT],
     )) as Array<{
+      id: string;
       task_type: 'FETCH' | 'PARSE' | 'STORE';
       target_url: string | null;
       input_data: string | null;
       step_order: number | null;
     }>;
-    return rows.map((row) => {
-      const payload = jsonObjectOf(row.input_data);
-      const ctx = (payload.ctx ?? {}) as { step?: number };
-      return {
-        stepIndex: typeof ctx.step === 'number' ? ctx.step : Math.max(0, Number(row.step_order ?? 1) - 1),
-        taskType: row.task_type,
-        targetUrl: row.target_url,
-        payload,
-      };
+    const payloads = rows.map((row) => jsonObjectOf(row.input_data));
+    // Inputs too large for input_data were kept whole beside it.
+    const whole = await TaskData.load(
+      manager,
+      rows.filter((_, i) => isSpilled(payloads[i])).map((row) => String(row.id)),
+      'PAYLOAD',
+    );
+    return rows.map((row, i) => {
+      const kept = whole.get(String(row.id));
+      const payload = kept === undefined ? payloads[i] : jsonObjectOf(kept);
+      const ctx = (payload.ctx ?? {}) as TaskContext;
+      const stepIndex =
+        typeof ctx.step === 'number' ? ctx.step : Math.max(0, Number(row.step_order ?? 1) - 1);
+      if (row.task_type === 'PARSE' && runtime.definition.steps[stepIndex - 1]?.type === 'FETCH') {
+        const parse = payload as unknown as ParseTaskPayload;
+        const { source, ...position } = ctx;
+        return fetchTask(
+          runtime,
+          stepIndex - 1,
+          source?.url ?? parse.url,
+          { ...position, step: stepIndex - 1 },
+          false,
+          parse.parent,
+        );
+      }
+      return { stepIndex, taskType: row.task_type, targetUrl: row.target_url, payload };
     });
   }
 

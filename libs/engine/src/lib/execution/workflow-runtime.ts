@@ -1,4 +1,5 @@
 import type { WorkflowDefinition } from '@crawlflow/contracts';
+import { isTransientDatabaseError } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { loadWorkflowVersion } from '../workflows/workflow-store';
 import { loadScopes } from './placeholder-scopes';
@@ -35,6 +36,12 @@ export async function loadWorkflowRuntime(
 /** Runtimes by job id, bounded: results of one job arrive in many batches. */
 export class RuntimeCache {
   private readonly byJob = new Map<string, WorkflowRuntime>();
+  /** Jobs whose workflow version cannot be loaded, and why. */
+  private readonly broken = new Map<string, string>();
+
+  brokenReason(jobId: string): string | undefined {
+    return this.broken.get(jobId);
+  }
 
   constructor(private readonly capacity = 2000) {}
 
@@ -48,7 +55,7 @@ export class RuntimeCache {
   }
 
   async load(db: EntityManager, jobIds: readonly string[]): Promise<void> {
-    const missing = [...new Set(jobIds)].filter((id) => !this.byJob.has(id));
+    const missing = [...new Set(jobIds)].filter((id) => !this.byJob.has(id) && !this.broken.has(id));
     if (missing.length === 0) return;
     const jobs = (await db.query(
       'SELECT id, workflow_id, workflow_version, target_id, params FROM crawling_jobs WHERE id IN (?)',
@@ -61,7 +68,15 @@ export class RuntimeCache {
       params: string | null;
     }>;
     for (const job of jobs) {
-      const runtime = await loadWorkflowRuntime(db, String(job.workflow_id), Number(job.workflow_version));
+      let runtime: WorkflowRuntime;
+      try {
+        runtime = await loadWorkflowRuntime(db, String(job.workflow_id), Number(job.workflow_version));
+      } catch (error) {
+        // A stored definition this version no longer accepts: its job fails, no batch is blocked.
+        if (isTransientDatabaseError(error)) throw error;
+        this.broken.set(String(job.id), (error as Error).message);
+        continue;
+      }
       this.set(String(job.id), { ...runtime, scopes: await loadScopes(db, job) });
     }
   }

@@ -21,6 +21,7 @@ export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promis
         jobId: task.job_id,
         key: payload.key,
         records: payload.records,
+        ...(payload.ctx.source?.fetched_at ? { fetchedAt: payload.ctx.source.fetched_at } : {}),
       });
     });
     const output: StoreTaskOutput = {

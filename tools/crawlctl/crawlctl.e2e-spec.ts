@@ -259,8 +259,8 @@ describe('crawlctl against the running apps', () => {
     expect(watch.code).toBe(0);
     const lines = watch.stdout.split('\n');
     for (const line of lines.filter((l) => l.includes(' | '))) expect(line).toMatch(PLAIN_LINE);
-    // Every detail page answered 304: nothing stored again.
-    expect(lines).toContain('records: 15');
+    // Every page, list and detail, answered 304: nothing parsed or stored again.
+    expect(lines).toContain('records: 0');
 
     const final = await json(['job', 'watch', String(job.id)]);
     expect(final).toEqual(

@@ -72,7 +72,12 @@ export async function startSampleShop(options: SampleShopOptions = {}): Promise<
             `<li class="product-item"><a class="link" href="/item/${id}"><span class="title">Product ${id}</span></a> <span class="price">₩${price(id)}</span></li>`,
         )
         .join('');
-      return send(200, page(`Page ${n}`, `<ul>${items}</ul>`), { etag: `"list-${n}-${priceFactor}"` });
+      const etag = `"list-${n}-${priceFactor}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag });
+        return void res.end();
+      }
+      return send(200, page(`Page ${n}`, `<ul>${items}</ul>`), { etag });
     }
     const item = /^\/item\/(\d+)$/.exec(url.pathname);
     if (item) {

@@ -16,6 +16,12 @@ import { TargetWorkflowMapping } from './target-workflow-mapping.entity';
 import { WorkflowExecution } from './workflow-execution.entity';
 import { WorkflowStep } from './workflow-step.entity';
 import { WorkflowVersion } from './workflow-version.entity';
+import { CrawlPage } from './crawl-page.entity';
+import { UrlValidator } from './url-validator.entity';
+import { CrawlFrontierEntry } from './crawl-frontier.entity';
+import { OutboxEvent } from './outbox-event.entity';
+import { ResourcePool } from './resource-pool.entity';
+import { TaskDataEntry } from './task-data.entity';
 
 export { CrawlSource } from './crawl-source.entity';
 export { CrawlTarget } from './crawl-target.entity';
@@ -36,6 +42,13 @@ export { TargetWorkflowMapping } from './target-workflow-mapping.entity';
 export { WorkflowExecution } from './workflow-execution.entity';
 export { WorkflowStep } from './workflow-step.entity';
 export { WorkflowVersion } from './workflow-version.entity';
+export { CrawlPage } from './crawl-page.entity';
+export { UrlValidator } from './url-validator.entity';
+export { CrawlFrontierEntry } from './crawl-frontier.entity';
+export { OutboxEvent } from './outbox-event.entity';
+export { ResourcePool } from './resource-pool.entity';
+export { TaskDataEntry } from './task-data.entity';
+export { TASK_DATA_KINDS } from './task-data.entity';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option type
 export const ENTITIES: Function[] = [
@@ -57,6 +70,13 @@ export const ENTITIES: Function[] = [
   CrawledItem,
   ScheduleDecision,
   ScheduleIntervalHistory,
+  // The engine's own tables.
+  CrawlPage,
+  UrlValidator,
+  CrawlFrontierEntry,
+  OutboxEvent,
+  ResourcePool,
+  TaskDataEntry,
 ];
 
 export * from '../enums';

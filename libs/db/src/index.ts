@@ -8,3 +8,4 @@ export * from './lib/migrate';
 export * from './lib/migrations';
 export * from './lib/db-errors';
 export * from './lib/url-validators';
+export * from './lib/db';

@@ -1,6 +1,5 @@
+import { isTerminalJobStatus } from '@crawlflow/contracts';
 import type { Json } from './api-client';
-
-export const TERMINAL_STATUSES = ['SUCCESS', 'FAILED', 'CANCELLED'] as const;
 
 /** The parts of `GET /api/jobs/:id` that progress and summaries read. */
 export interface JobView {
@@ -74,7 +73,7 @@ export function jobView(job: Json): JobView {
 }
 
 export function isTerminal(status: string): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+  return isTerminalJobStatus(status);
 }
 
 /** Seconds as `4s`, `2m05s`, `1h02m`. */

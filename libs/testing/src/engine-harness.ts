@@ -1,4 +1,4 @@
-import { loadConfig, type FetchConfig } from '@crawlflow/config';
+import { loadConfig, type FetchSettings } from '@crawlflow/config';
 import type { Stage } from '@crawlflow/contracts';
 import { createFetcher } from '@crawlflow/crawl';
 import { decideResult, JobProgress, JobStarter, RuntimeCache } from '@crawlflow/engine';
@@ -98,7 +98,7 @@ export async function startEngineSide(
 }
 
 /** Fetch settings for tests: loopback allowed, fast timeouts, robots.txt obeyed. */
-export function testFetchSettings(overrides: Partial<FetchConfig> = {}): FetchConfig {
+export function testFetchSettings(overrides: Partial<FetchSettings> = {}): FetchSettings {
   return { ...loadConfig('fetch-worker', { FETCH_ALLOW_HOSTS: '127.0.0.1,localhost' }).fetch, ...overrides };
 }
 
@@ -111,7 +111,7 @@ export async function startStepWorkers(
   dataSource: DataSource,
   amqpUrl: string,
   options: {
-    fetch?: Partial<FetchConfig>;
+    fetch?: Partial<FetchSettings>;
     concurrency?: Partial<Record<Stage, number>>;
     leaseMs?: number;
     /** The stages to run here (default all three). */

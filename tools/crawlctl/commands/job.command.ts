@@ -1,3 +1,4 @@
+import { JOB_TYPES } from '@crawlflow/contracts';
 import { ApiClient, Json } from '../api-client';
 import { idArg, paramsOf, UsageError } from '../args';
 import { Command, EXIT_JOB_NOT_SUCCESSFUL, EXIT_OK, Output, printJson, printTable } from '../command';
@@ -7,7 +8,8 @@ import { watchJob } from '../job-watcher';
 import { ProgressRenderer } from '../progress-renderer';
 import { resolveWorkflow } from './workflow.command';
 
-const JOB_TYPES = ['FULL', 'INCREMENTAL'];
+/** What `job run` may start (a RETRY job comes from `job retry`). */
+const RUN_TYPES: readonly string[] = JOB_TYPES.filter((type) => type !== 'RETRY');
 
 /** Follows a job to its end: progress (bar or lines), then the summary; JSON mode prints the last answer. */
 async function follow(
@@ -39,7 +41,7 @@ export const jobRun: Command = {
     const workflow = await resolveWorkflow(client, args.positional(0, 'a workflow name or id'));
     args.noMorePositionals(1);
     const type = args.string('type')?.toUpperCase();
-    if (type !== undefined && !JOB_TYPES.includes(type)) {
+    if (type !== undefined && !RUN_TYPES.includes(type)) {
       throw new UsageError(`--type expects FULL or INCREMENTAL, got "${args.string('type')}"`);
     }
     const params = paramsOf(args.list('param'));

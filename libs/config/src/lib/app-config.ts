@@ -32,7 +32,7 @@ export interface DatabaseConfig {
   database: string;
 }
 
-export interface FetchConfig {
+export interface FetchSettings {
   hostConcurrency: number;
   hostDelayMs: number;
   allowHosts: string[];
@@ -100,7 +100,7 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   database: DatabaseConfig;
   amqpUrl: string;
-  fetch: FetchConfig;
+  fetch: FetchSettings;
   transport: TransportConfig;
   scheduler: SchedulerConfig;
   retention: RetentionConfig;

@@ -125,4 +125,6 @@ export interface StoreTaskOutput {
   /** Records not written: no key, superseded in the batch, or older than what is stored. */
   skipped: number;
   skipped_reasons?: string[];
+  /** The key of the last record written (the execution context's last_item_id). */
+  last_key?: string;
 }

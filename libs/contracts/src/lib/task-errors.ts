@@ -1,3 +1,4 @@
+import { SchemaError } from './validation';
 import type { ErrorClass, TaskError } from './task-messages';
 
 /**
@@ -33,6 +34,9 @@ export function toTaskError(error: unknown): TaskError {
       ...(error.retryAfterMs !== undefined ? { retry_after_ms: error.retryAfterMs } : {}),
     };
   }
+  // A payload that breaks its stage's schema will break it again: not worth a retry.
+  if (error instanceof SchemaError)
+    return { class: 'permanent', code: 'BAD_PAYLOAD', message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   return { class: 'transient', message: message || 'unknown error' };
 }

@@ -69,7 +69,11 @@ describe('task messages', () => {
     ['an unknown version', JSON.stringify({ ...message, v: 2 }), '$.v: unsupported message version 2'],
     ['a bad id', JSON.stringify({ ...message, task_id: 'x' }), '$.task_id: expected a positive id'],
     ['an unknown stage', JSON.stringify({ ...message, stage: 'index' }), '$.stage: expected one of'],
-    ['a payload that is no object', JSON.stringify({ ...message, payload: [] }), '$.payload: expected an object'],
+    [
+      'a payload that is no object',
+      JSON.stringify({ ...message, payload: [] }),
+      '$.payload: expected an object',
+    ],
   ])('refuses %s', (_, body, text) => {
     expect(problem(() => parseTaskMessage(body))).toContain(text);
   });

@@ -62,4 +62,3 @@ export function queueTypeForTier(tier: Tier): QueueType {
 export function tierForQueueType(queueType: QueueType): Tier {
   return TIERS[QUEUE_TYPES.indexOf(queueType)];
 }
-

@@ -1,4 +1,4 @@
-import type { FetchTaskOutput, FetchTaskPayload, TaskMessage } from '@crawlflow/contracts';
+import { parseStagePayload, type FetchTaskOutput, type TaskMessage } from '@crawlflow/contracts';
 import type { Fetcher } from '@crawlflow/crawl';
 import type { TaskOutput } from '@crawlflow/transport';
 import { UrlValidators } from '@crawlflow/db';
@@ -15,7 +15,7 @@ export function fetchStep(
   fetcher: Fetcher,
 ): (task: TaskMessage) => Promise<TaskOutput> {
   return async (task) => {
-    const payload = task.payload as unknown as FetchTaskPayload;
+    const payload = parseStagePayload('fetch', task.payload);
     // Another copy of this task (a re-dispatch whose first result is not applied yet) fetched it.
     const earlier = await findPageOfTask(dataSource, task.task_id);
     if (earlier) {
@@ -29,7 +29,7 @@ export function fetchStep(
         // The first copy's validators are not kept: the next run fetches this page in full.
         source: { url: payload.url, fetched_at: earlier.fetchedAt },
       };
-      return { output: output as unknown as Record<string, unknown> };
+      return { output };
     }
     const stored = payload.conditional
       ? await UrlValidators.read(dataSource, payload.workflow_id, payload.url)
@@ -81,6 +81,6 @@ export function fetchStep(
       output.page_id = saved.id;
       output.source = { url: payload.url, fetched_at: saved.fetchedAt, ...validators };
     }
-    return { output: output as unknown as Record<string, unknown> };
+    return { output };
   };
 }

@@ -1,4 +1,4 @@
-import type { ParseTaskOutput, ParseTaskPayload, RecordProblem, TaskMessage } from '@crawlflow/contracts';
+import { parseStagePayload, type ParseTaskOutput, type RecordProblem, type TaskMessage } from '@crawlflow/contracts';
 import { applyTransforms, createValidator, extractLinks, parseHtml, parseJson } from '@crawlflow/crawl';
 import { permanent } from '@crawlflow/contracts';
 import { type TaskOutput } from '@crawlflow/transport';
@@ -14,7 +14,7 @@ type Row = Record<string, Json>;
  */
 export function parseStep(dataSource: DataSource): (task: TaskMessage) => Promise<TaskOutput> {
   return async (task) => {
-    const payload = task.payload as unknown as ParseTaskPayload;
+    const payload = parseStagePayload('parse', task.payload);
     const page = await loadPage(dataSource, payload.page_id);
     const config = {
       parser: payload.parse.parser,
@@ -51,6 +51,6 @@ export function parseStep(dataSource: DataSource): (task: TaskMessage) => Promis
         ? { links: extractLinks(page.text, page.url, payload.links.selector) }
         : {}),
     };
-    return { output: output as unknown as Record<string, unknown> };
+    return { output };
   };
 }

@@ -1,5 +1,5 @@
-import type { StoreTaskOutput, StoreTaskPayload, TaskMessage } from '@crawlflow/contracts';
-import { permanent } from '@crawlflow/contracts';
+import type { StoreTaskOutput, TaskMessage } from '@crawlflow/contracts';
+import { parseStagePayload, permanent } from '@crawlflow/contracts';
 import { storeItems } from '@crawlflow/crawl';
 import type { TaskOutput } from '@crawlflow/transport';
 import type { DataSource } from 'typeorm';
@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 /** STORE: idempotent upserts of a batch of records into crawled_items by the step's key. */
 export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promise<TaskOutput> {
   return async (task) => {
-    const payload = task.payload as unknown as StoreTaskPayload;
+    const payload = parseStagePayload('store', task.payload);
     const result = await dataSource.transaction('READ COMMITTED', async (manager) => {
       // Under a shared lock on the job: a cancel (which locks it) either comes after these writes or
       // before them, and then nothing is written.
@@ -31,6 +31,6 @@ export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promis
       skipped: result.skipped,
       ...(result.skipReasons.length > 0 ? { skipped_reasons: result.skipReasons } : {}),
     };
-    return { output: output as unknown as Record<string, unknown> };
+    return { output };
   };
 }

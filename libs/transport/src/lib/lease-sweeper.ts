@@ -1,4 +1,4 @@
-import { isRecord, TASK_MESSAGE_VERSION, type TaskResult } from '@crawlflow/contracts';
+import { isRecord, isTerminalJobStatus, TASK_MESSAGE_VERSION, type TaskResult } from '@crawlflow/contracts';
 import { ExpiredEntry, isSpilled, TaskData, TaskLedger } from '@crawlflow/db';
 import { MessagingLogger, silentLogger } from '@crawlflow/messaging';
 import type { DataSource } from 'typeorm';
@@ -6,7 +6,6 @@ import type { ResultApplier } from './result-applier';
 import { noMetrics, TransportMetrics } from './transport-metrics';
 import { withDeadlockRetry } from './with-deadlock-retry';
 
-const TERMINAL_JOB = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
 const BATCH = 1000;
 
 export interface LeaseSweeperOptions {
@@ -83,12 +82,12 @@ export class LeaseSweeper {
 
   private async settle(expired: readonly ExpiredEntry[]): Promise<number> {
     const maxDispatches = this.options.maxDispatches ?? 3;
-    const ended = expired.filter((e) => TERMINAL_JOB.has(e.jobStatus));
+    const ended = expired.filter((e) => isTerminalJobStatus(e.jobStatus));
     // Exhausted: dispatched often enough and run alone at least once (so not a bystander stuck
     // behind another task on a wedged worker) without ever giving a result.
     const isExhausted = (e: ExpiredEntry): boolean =>
       e.attemptCount >= maxDispatches && e.quarantineStarts > 0;
-    const live = expired.filter((e) => !TERMINAL_JOB.has(e.jobStatus));
+    const live = expired.filter((e) => !isTerminalJobStatus(e.jobStatus));
     const exhausted = live.filter(isExhausted);
     const again = live.filter((e) => !isExhausted(e));
     let moved = 0;

@@ -1,4 +1,4 @@
-import type { TaskResult } from '@crawlflow/contracts';
+import { DEFAULT_BACKOFF, type TaskResult } from '@crawlflow/contracts';
 import type { LedgerTaskState, ResultDecision } from '@crawlflow/db';
 
 export interface BackoffOptions {
@@ -8,12 +8,17 @@ export interface BackoffOptions {
   jitter: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 300_000, jitter: 0.5 };
+/** A step's default backoff (defined once, with the workflow definition), with equal jitter. */
+export const DEFAULT_BACKOFF_OPTIONS: BackoffOptions = {
+  baseMs: DEFAULT_BACKOFF.base_ms,
+  capMs: DEFAULT_BACKOFF.max_ms,
+  jitter: 0.5,
+};
 
 /** Capped exponential backoff with jitter; a server's Retry-After wins when it is longer. */
 export function backoffDelay(
   retryCount: number,
-  options: BackoffOptions = DEFAULT_BACKOFF,
+  options: BackoffOptions = DEFAULT_BACKOFF_OPTIONS,
   retryAfterMs?: number,
   random: () => number = Math.random,
 ): number {
@@ -30,7 +35,10 @@ export function backoffDelay(
 export type ResultPolicy = (result: TaskResult, state: LedgerTaskState) => ResultDecision;
 
 /** Transport default: transient errors are retried `maxRetries` times, permanent ones fail at once. */
-export function defaultResultPolicy(maxRetries = 3, backoff: BackoffOptions = DEFAULT_BACKOFF): ResultPolicy {
+export function defaultResultPolicy(
+  maxRetries = 3,
+  backoff: BackoffOptions = DEFAULT_BACKOFF_OPTIONS,
+): ResultPolicy {
   return (result, state) => {
     if (result.outcome === 'SUCCESS') return { action: 'complete' };
     const error = result.error ?? { class: 'transient' as const, message: 'failed without an error' };

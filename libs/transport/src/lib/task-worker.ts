@@ -44,9 +44,9 @@ import { deadLetter } from './dead-letter';
 import { toTaskError } from '@crawlflow/contracts';
 import { noMetrics, TransportMetrics } from './transport-metrics';
 
-/** What a step handler returns for a task; throwing reports a failure (see task-errors.ts). */
+/** What a step handler returns for a task (its stage's output); throwing reports a failure (see task-errors.ts). */
 export interface TaskOutput {
-  output?: Record<string, unknown>;
+  output?: object;
 }
 
 export type TaskHandler = (task: TaskMessage) => Promise<TaskOutput>;
@@ -286,7 +286,7 @@ export class TaskWorker {
     task: TaskMessage,
     started: number,
     outcome: TaskResult['outcome'],
-    output?: Record<string, unknown>,
+    output?: object,
     error?: unknown,
   ): TaskResult {
     const completed = Date.now();
@@ -301,7 +301,8 @@ export class TaskWorker {
       started_at: new Date(started).toISOString(),
       completed_at: new Date(completed).toISOString(),
       response_time_ms: completed - started,
-      ...(output ? { output } : {}),
+      // Outputs are JSON documents of the stage's contract; the result carries them as such.
+      ...(output ? { output: output as Record<string, unknown> } : {}),
       ...(error !== undefined ? { error: toTaskError(error) } : {}),
       worker: this.options.workerName,
       ...(task.queued_at ? { queued_at: task.queued_at } : {}),

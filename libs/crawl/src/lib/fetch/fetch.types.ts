@@ -1,8 +1,8 @@
-import type { FetchConfig } from '@crawlflow/config';
+import type { FetchSettings } from '@crawlflow/config';
 import type { ResolveFn } from './ssrf.guard';
 
 /** The fetch settings of the app config, plus seams for tests. */
-export interface FetcherSettings extends FetchConfig {
+export interface FetcherSettings extends FetchSettings {
   /** DNS resolution (default: the system resolver, every address). */
   resolve?: ResolveFn;
   robotsTtlMs?: number;

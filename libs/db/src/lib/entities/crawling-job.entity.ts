@@ -10,7 +10,7 @@ import {
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
-import { JobStatus, JobType } from '../enums';
+import { JOB_STATUSES, JOB_TYPES, type JobStatus, type JobType } from '@crawlflow/contracts';
 import { CrawlTarget } from './crawl-target.entity';
 import { CrawlingSchedule } from './crawling-schedule.entity';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
@@ -33,10 +33,10 @@ export abstract class CrawlingJobColumns {
   @Column({ name: 'target_id', type: 'bigint', nullable: true })
   targetId!: string | null;
 
-  @Column({ name: 'job_type', type: 'enum', enum: JobType, default: JobType.FULL })
+  @Column({ name: 'job_type', type: 'enum', enum: JOB_TYPES, default: 'FULL' })
   jobType!: JobType;
 
-  @Column({ name: 'status', type: 'enum', enum: JobStatus, default: JobStatus.PENDING })
+  @Column({ name: 'status', type: 'enum', enum: JOB_STATUSES, default: 'PENDING' })
   status!: JobStatus;
 
   /** 1–10; picks the RabbitMQ tier (8–10 high, 4–7 normal, 1–3 low). */

@@ -1,5 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { QueueStage, QueueStatus, QueueType } from '../enums';
+import {
+  QUEUE_STAGES,
+  QUEUE_STATUSES,
+  QUEUE_TYPES,
+  type QueueStage,
+  type QueueStatus,
+  type QueueType,
+} from '@crawlflow/contracts';
 
 /**
  * The durable dispatch ledger. The table is partitioned by day on created_at (see the initial
@@ -39,10 +46,10 @@ export class CrawlingQueue {
   })
   createdAt!: Date;
 
-  @Column({ name: 'queue_type', type: 'enum', enum: QueueType, default: QueueType.NORMAL })
+  @Column({ name: 'queue_type', type: 'enum', enum: QUEUE_TYPES, default: 'NORMAL' })
   queueType!: QueueType;
 
-  @Column({ name: 'stage', type: 'enum', enum: QueueStage })
+  @Column({ name: 'stage', type: 'enum', enum: QUEUE_STAGES })
   stage!: QueueStage;
 
   @Column({ name: 'job_id', type: 'bigint', nullable: true })
@@ -54,7 +61,7 @@ export class CrawlingQueue {
   @Column({ name: 'priority', type: 'int', default: 5 })
   priority!: number;
 
-  @Column({ name: 'status', type: 'enum', enum: QueueStatus, default: QueueStatus.WAITING })
+  @Column({ name: 'status', type: 'enum', enum: QUEUE_STATUSES, default: 'WAITING' })
   status!: QueueStatus;
 
   @Column({ name: 'scheduled_for', type: 'timestamp', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })

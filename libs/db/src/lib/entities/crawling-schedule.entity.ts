@@ -10,7 +10,7 @@ import {
   Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { ScheduleType } from '../enums';
+import { SCHEDULE_TYPES, type ScheduleType } from '@crawlflow/contracts';
 import { MissedRunPolicy, OverlapPolicy } from './schedule-policy.enums';
 import { CrawlTarget } from './crawl-target.entity';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
@@ -42,7 +42,7 @@ export class CrawlingSchedule {
   @JoinColumn({ name: 'target_id', foreignKeyConstraintName: 'fk_schedules_target' })
   target?: Relation<CrawlTarget>;
 
-  @Column({ name: 'schedule_type', type: 'enum', enum: ScheduleType, default: ScheduleType.FIXED })
+  @Column({ name: 'schedule_type', type: 'enum', enum: SCHEDULE_TYPES, default: 'FIXED' })
   scheduleType!: ScheduleType;
 
   @Column({ name: 'cron_expression', type: 'varchar', length: 100, nullable: true })

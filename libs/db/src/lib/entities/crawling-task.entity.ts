@@ -9,7 +9,7 @@ import {
   Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { TaskStatus, TaskType } from '../enums';
+import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType } from '@crawlflow/contracts';
 import { CrawlingJob } from './crawling-job.entity';
 import { WorkflowStep } from './workflow-step.entity';
 
@@ -48,10 +48,10 @@ export class CrawlingTask {
   @Column({ name: 'target_url', type: 'varchar', length: 1000, nullable: true })
   targetUrl!: string | null;
 
-  @Column({ name: 'task_type', type: 'enum', enum: TaskType })
+  @Column({ name: 'task_type', type: 'enum', enum: TASK_TYPES })
   taskType!: TaskType;
 
-  @Column({ name: 'status', type: 'enum', enum: TaskStatus, default: TaskStatus.PENDING })
+  @Column({ name: 'status', type: 'enum', enum: TASK_STATUSES, default: 'PENDING' })
   status!: TaskStatus;
 
   @Column({ name: 'retry_count', type: 'int', default: 0 })

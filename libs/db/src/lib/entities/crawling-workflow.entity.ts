@@ -9,7 +9,7 @@ import {
   Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { WorkflowType } from '../enums';
+import { WORKFLOW_TYPES, type WorkflowType } from '@crawlflow/contracts';
 import { CrawlSource } from './crawl-source.entity';
 
 @Entity({ name: 'crawling_workflows' })
@@ -31,7 +31,7 @@ export class CrawlingWorkflow {
   @Column({ name: 'workflow_name', type: 'varchar', length: 100 })
   workflowName!: string;
 
-  @Column({ name: 'workflow_type', type: 'enum', enum: WorkflowType })
+  @Column({ name: 'workflow_type', type: 'enum', enum: WORKFLOW_TYPES })
   workflowType!: WorkflowType;
 
   /** JSON text (see the seed's definition example); validated by the contracts lib, not here. */

@@ -78,5 +78,3 @@ export const ENTITIES: Function[] = [
   ResourcePool,
   TaskDataEntry,
 ];
-
-export * from '../enums';

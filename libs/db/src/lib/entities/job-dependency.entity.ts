@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
-import { DependencyType } from '../enums';
+import { DEPENDENCY_TYPES, type DependencyType } from '@crawlflow/contracts';
 import { CrawlingJob } from './crawling-job.entity';
 
 /** job_id waits for depends_on_job_id to finish (FINISH) or to succeed (SUCCESS). */
@@ -21,6 +21,6 @@ export class JobDependency {
   @JoinColumn({ name: 'depends_on_job_id', foreignKeyConstraintName: 'fk_job_dependencies_depends_on' })
   dependsOnJob?: Relation<CrawlingJob>;
 
-  @Column({ name: 'dependency_type', type: 'enum', enum: DependencyType, default: DependencyType.SUCCESS })
+  @Column({ name: 'dependency_type', type: 'enum', enum: DEPENDENCY_TYPES, default: 'SUCCESS' })
   dependencyType!: DependencyType;
 }

@@ -8,7 +8,7 @@ import {
   PrimaryGeneratedColumn,
   Relation,
 } from 'typeorm';
-import { ExecutionStatus } from '../enums';
+import { EXECUTION_STATUSES, type ExecutionStatus } from '@crawlflow/contracts';
 import { CrawlingJob } from './crawling-job.entity';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
 
@@ -37,7 +37,7 @@ export class WorkflowExecution {
   @Column({ name: 'current_step', type: 'varchar', length: 50, nullable: true })
   currentStep!: string | null;
 
-  @Column({ name: 'status', type: 'enum', enum: ExecutionStatus, default: ExecutionStatus.RUNNING })
+  @Column({ name: 'status', type: 'enum', enum: EXECUTION_STATUSES, default: 'RUNNING' })
   status!: ExecutionStatus;
 
   /** JSON text: checkpoint of the run (page, progress…), see the seed's example. */

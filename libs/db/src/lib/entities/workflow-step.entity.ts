@@ -8,7 +8,7 @@ import {
   PrimaryGeneratedColumn,
   Relation,
 } from 'typeorm';
-import { ErrorHandling, StepType } from '../enums';
+import { ERROR_HANDLING, type ErrorHandling, STEP_TYPES, type StepType } from '@crawlflow/contracts';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
 import { TargetType } from './target-type.entity';
 
@@ -38,7 +38,7 @@ export class WorkflowStep {
   @Column({ name: 'step_name', type: 'varchar', length: 100 })
   stepName!: string;
 
-  @Column({ name: 'step_type', type: 'enum', enum: StepType })
+  @Column({ name: 'step_type', type: 'enum', enum: STEP_TYPES })
   stepType!: StepType;
 
   @Column({ name: 'target_type_id', type: 'bigint', nullable: true })
@@ -55,7 +55,7 @@ export class WorkflowStep {
   @Column({ name: 'output_mapping', type: 'text', nullable: true })
   outputMapping!: string | null;
 
-  @Column({ name: 'error_handling', type: 'enum', enum: ErrorHandling, default: ErrorHandling.RETRY })
+  @Column({ name: 'error_handling', type: 'enum', enum: ERROR_HANDLING, default: 'RETRY' })
   errorHandling!: ErrorHandling;
 
   @Column({ name: 'max_retries', type: 'int', default: 3 })

@@ -19,7 +19,7 @@ export interface NewTask {
   /** Enqueue parked until this UTC time ('YYYY-MM-DD HH:MM:SS'), to be released later (wins over delayMs). */
   parkedUntil?: string;
   /** What the worker receives as `payload`; also kept as the task's input_data. */
-  payload: Record<string, unknown>;
+  payload: object;
 }
 
 export interface EnqueuedTask {

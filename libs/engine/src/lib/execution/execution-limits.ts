@@ -1,3 +1,4 @@
+import { isTerminalJobStatus } from '@crawlflow/contracts';
 import type { EntityManager } from 'typeorm';
 import { finishJob } from './job-finisher';
 
@@ -26,8 +27,6 @@ export async function parallelConfig(manager: EntityManager, workflowId: string)
     resourcePool: row?.resource_pool ?? null,
   };
 }
-
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
 
 export type Admission = 'start' | 'wait' | 'cancelled';
 
@@ -61,7 +60,7 @@ export async function admitJob(
       );
       return 'cancelled';
     }
-    if (status !== 'ARCHIVED' && !TERMINAL.has(status)) return 'wait';
+    if (status !== 'ARCHIVED' && !isTerminalJobStatus(status)) return 'wait';
   }
 
   const config = await parallelConfig(manager, job.workflow_id);

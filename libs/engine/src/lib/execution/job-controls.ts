@@ -1,3 +1,4 @@
+import { isTerminalJobStatus } from '@crawlflow/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { conflict, notFound } from '../engine-errors';
 import { finishJob } from './job-finisher';
@@ -22,8 +23,6 @@ async function lockJob(manager: EntityManager, jobId: string): Promise<JobRow> {
   return job;
 }
 
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
-
 /**
  * Cancel: dispatch stops, waiting entries are withdrawn, in-flight tasks finish but their results
  * start nothing, and the job ends CANCELLED (a PENDING job is cancelled before it starts).
@@ -31,7 +30,7 @@ const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
 export async function cancelJob(dataSource: DataSource, jobId: string): Promise<void> {
   await dataSource.transaction('READ COMMITTED', async (manager) => {
     const job = await lockJob(manager, jobId);
-    if (TERMINAL.has(job.status)) throw conflict(`job ${jobId} is already ${job.status}`);
+    if (isTerminalJobStatus(job.status)) throw conflict(`job ${jobId} is already ${job.status}`);
     await finishJob(manager, jobId, 'CANCELLED', 'cancelled on request');
   });
 }
@@ -92,7 +91,7 @@ export async function resumeJob(dataSource: DataSource, jobId: string): Promise<
 export async function retryJob(dataSource: DataSource, jobId: string): Promise<{ id: string }> {
   return dataSource.transaction('READ COMMITTED', async (manager) => {
     const job = await lockJob(manager, jobId);
-    if (!TERMINAL.has(job.status))
+    if (!isTerminalJobStatus(job.status))
       throw conflict(`job ${jobId} is still ${job.status}; retry it once it has finished`);
     const [failed] = (await manager.query(
       "SELECT COUNT(*) AS n FROM crawling_tasks WHERE job_id = ? AND status = 'FAILED'",

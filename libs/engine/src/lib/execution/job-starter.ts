@@ -1,4 +1,10 @@
-import { jsonObjectOf, type ParseTaskPayload, SchemaError, type TaskContext } from '@crawlflow/contracts';
+import {
+  jsonObjectOf,
+  parseStagePayload,
+  type ParseTaskPayload,
+  SchemaError,
+  type Stage,
+} from '@crawlflow/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { emptyState } from './execution-state';
 import { admitJob, parallelConfig } from './execution-limits';
@@ -129,7 +135,7 @@ export class JobStarter {
       input_data: string | null;
       step_order: number | null;
     }>;
-    const payloads = rows.map((row) => jsonObjectOf(row.input_data));
+    const payloads = rows.map((row) => jsonObjectOf(row.input_data) as unknown);
     // Inputs too large for input_data were kept whole beside it.
     const whole = await TaskData.load(
       manager,
@@ -138,13 +144,13 @@ export class JobStarter {
     );
     return rows.map((row, i) => {
       const kept = whole.get(String(row.id));
-      const payload = kept === undefined ? payloads[i] : jsonObjectOf(kept);
-      const ctx = (payload.ctx ?? {}) as TaskContext;
-      const stepIndex =
-        typeof ctx.step === 'number' ? ctx.step : Math.max(0, Number(row.step_order ?? 1) - 1);
-      if (row.task_type === 'PARSE' && runtime.definition.steps[stepIndex - 1]?.type === 'FETCH') {
-        const parse = payload as unknown as ParseTaskPayload;
-        const { source, ...position } = ctx;
+      const stage = row.task_type.toLowerCase() as Stage;
+      // A stored payload that no longer reads as its stage's contract fails the RETRY job at start.
+      const payload = parseStagePayload(stage, kept === undefined ? payloads[i] : jsonObjectOf(kept));
+      const stepIndex = payload.ctx.step;
+      if (stage === 'parse' && runtime.definition.steps[stepIndex - 1]?.type === 'FETCH') {
+        const parse = payload as ParseTaskPayload;
+        const { source, ...position } = parse.ctx;
         return fetchTask(
           runtime,
           stepIndex - 1,

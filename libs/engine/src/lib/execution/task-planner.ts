@@ -8,6 +8,8 @@ import {
   type ParseTaskPayload,
   type PostStep,
   type StepDefinition,
+  type Stage,
+  type StagePayload,
   type StoreTaskPayload,
   type TaskContext,
 } from '@crawlflow/contracts';
@@ -21,7 +23,7 @@ export interface PlannedTask {
   stepIndex: number;
   taskType: 'FETCH' | 'PARSE' | 'STORE';
   targetUrl: string | null;
-  payload: Record<string, unknown>;
+  payload: StagePayload<Stage>;
 }
 
 /** Values for `{placeholders}`: the job's params, then its target, then the workflow's source. */
@@ -53,7 +55,7 @@ function fetchTask(
     stepIndex,
     taskType: 'FETCH',
     targetUrl: url,
-    payload: payload as unknown as Record<string, unknown>,
+    payload,
   };
 }
 
@@ -156,7 +158,7 @@ export function planParse(
     stepIndex: fetchStep + 1,
     taskType: 'PARSE',
     targetUrl: url,
-    payload: payload as unknown as Record<string, unknown>,
+    payload,
   };
 }
 
@@ -231,7 +233,7 @@ export function planRecords(
       stepIndex: next,
       taskType: 'STORE',
       targetUrl: null,
-      payload: payload as unknown as Record<string, unknown>,
+      payload,
     });
   }
   return plan;

@@ -2,8 +2,10 @@ import type { EntityManager } from 'typeorm';
 import { invalid, notFound } from '../engine-errors';
 import { selectWorkflowForTarget } from '../selection/workflow-selection';
 
-export const JOB_TYPES = ['FULL', 'INCREMENTAL', 'RETRY'] as const;
-export type JobType = (typeof JOB_TYPES)[number];
+import type { JobType } from '@crawlflow/contracts';
+
+// Callers of the engine take the job types from here too; they are defined once, in contracts.
+export { JOB_TYPES, type JobType } from '@crawlflow/contracts';
 
 export interface JobDependency {
   jobId: string;

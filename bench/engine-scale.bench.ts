@@ -72,7 +72,7 @@ async function measure(
       fetchTask(runtime, 0, `http://127.0.0.1:9/x/${first + i}`, { step: 0 }, false),
     );
     await db.dataSource.transaction((m) =>
-      enqueuePlanned(m, { id: jobId, priority: 5, total_items: first }, runtime, planned),
+      enqueuePlanned(m, { id: jobId, priority: 5, totalItems: first }, runtime, planned),
     );
   }
   await db.dataSource.query(

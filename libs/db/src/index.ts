@@ -6,5 +6,12 @@ export * from './lib/ledger';
 export * from './lib/migrate';
 export * from './lib/migrations';
 export * from './lib/db-errors';
-export * from './lib/url-validators';
+
 export * from './lib/db';
+export * from './lib/jobs';
+export * from './lib/executions';
+export * from './lib/pages';
+export * from './lib/limits';
+export * from './lib/catalog';
+export * from './lib/with-deadlock-retry';
+export * from './lib/workflows';

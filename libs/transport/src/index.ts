@@ -8,6 +8,5 @@ export * from './lib/result-processor';
 export * from './lib/retry-policy';
 export * from './lib/task-worker';
 export * from './lib/transport-metrics';
-export * from './lib/with-deadlock-retry';
 export * from './lib/database-gate';
 export * from './lib/result-applier';

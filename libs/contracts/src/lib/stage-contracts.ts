@@ -140,6 +140,9 @@ function fetchPayload(value: unknown, path: string): FetchTaskPayload {
   return {
     ctx: parseTaskContext(payload.ctx, `${path}.ctx`),
     workflow_id: expectId(payload.workflow_id, `${path}.workflow_id`),
+    ...(payload.workflow_version !== undefined
+      ? { workflow_version: expectInt(payload.workflow_version, `${path}.workflow_version`, 1, 2 ** 31 - 1) }
+      : {}),
     url: expectString(payload.url, `${path}.url`, MAX_URL),
     conditional: flag(payload.conditional, `${path}.conditional`),
     ...(payload.fans_out !== undefined ? { fans_out: flag(payload.fans_out, `${path}.fans_out`) } : {}),

@@ -41,6 +41,8 @@ export interface FetchOptions {
 export interface FetchTaskPayload {
   ctx: TaskContext;
   workflow_id: string;
+  /** The job's workflow version: kept list records of another version are not reused. */
+  workflow_version?: number;
   url: string;
   /** INCREMENTAL jobs send If-None-Match / If-Modified-Since from the URL's last fetch. */
   conditional: boolean;

@@ -223,7 +223,7 @@ const EXTRA_COLUMNS: Record<string, Record<string, string>> = {
     body_bytes: 'int',
     created_at: 'timestamp',
   },
-  url_validators: { records_gzip: 'longblob', records_count: 'int' },
+  url_validators: { records_gzip: 'longblob', records_count: 'int', records_version: 'int' },
 };
 
 /** index name → columns in order, per table (PRIMARY included where the seed fixes it). */

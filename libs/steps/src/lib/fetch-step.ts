@@ -34,8 +34,11 @@ export function fetchStep(
     const stored = payload.conditional
       ? await UrlValidators.read(dataSource, payload.workflow_id, payload.url)
       : undefined;
-    // A list page's 304 is only of use when its records are kept to plan its detail pages from.
-    const conditional = stored && (!payload.fans_out || stored.records !== undefined) ? stored : undefined;
+    // A list page's 304 is only of use when its records, from this workflow version's parse, are
+    // kept to plan its detail pages from.
+    const reusable =
+      !payload.fans_out || (stored?.hasRecords === true && stored.recordsVersion === payload.workflow_version);
+    const conditional = stored && reusable ? stored : undefined;
     const page = await fetcher.fetchPage({
       url: payload.url,
       ...(payload.options.headers ? { headers: payload.options.headers } : {}),

@@ -1,10 +1,9 @@
 import { isRecord, isTerminalJobStatus, TASK_MESSAGE_VERSION, type TaskResult } from '@crawlflow/contracts';
-import { ExpiredEntry, isSpilled, TaskData, TaskLedger } from '@crawlflow/db';
+import { ExpiredEntry, isSpilled, TaskData, TaskLedger, withDeadlockRetry } from '@crawlflow/db';
 import { MessagingLogger, silentLogger } from '@crawlflow/messaging';
 import type { DataSource } from 'typeorm';
 import type { ResultApplier } from './result-applier';
 import { noMetrics, TransportMetrics } from './transport-metrics';
-import { withDeadlockRetry } from './with-deadlock-retry';
 
 const BATCH = 1000;
 

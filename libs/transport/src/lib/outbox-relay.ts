@@ -1,9 +1,8 @@
 import { EXCHANGES, SUSPECT_HEADER, taskRoutingKey, tierForQueueType } from '@crawlflow/contracts';
-import { ClaimedEntry, isDatabaseContention, TaskLedger } from '@crawlflow/db';
+import { ClaimedEntry, isDatabaseContention, TaskLedger, withDeadlockRetry } from '@crawlflow/db';
 import { ConfirmPublisher, MessagingLogger, OutgoingMessage, silentLogger } from '@crawlflow/messaging';
 import type { DataSource } from 'typeorm';
 import { noMetrics, TransportMetrics } from './transport-metrics';
-import { withDeadlockRetry } from './with-deadlock-retry';
 
 export interface OutboxRelayOptions {
   batchSize: number;

@@ -1,9 +1,14 @@
 import type { TaskResult } from '@crawlflow/contracts';
-import { AppliedResult, isTransientDatabaseError, LedgerTaskState, TaskLedger } from '@crawlflow/db';
+import {
+  AppliedResult,
+  isTransientDatabaseError,
+  LedgerTaskState,
+  TaskLedger,
+  withDeadlockRetry,
+} from '@crawlflow/db';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ResultPolicy } from './retry-policy';
 import { noMetrics, TransportMetrics } from './transport-metrics';
-import { withDeadlockRetry } from './with-deadlock-retry';
 
 /** Runs inside the transaction that applied a batch: the engine advances jobs here. */
 export type AppliedHook = (manager: EntityManager, applied: readonly AppliedResult[]) => Promise<void>;

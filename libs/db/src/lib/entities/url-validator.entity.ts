@@ -37,4 +37,8 @@ export class UrlValidator {
 
   @Column({ name: 'records_count', type: 'int', nullable: true })
   recordsCount!: number | null;
+
+  /** The workflow version whose definition produced the records: another version ignores them. */
+  @Column({ name: 'records_version', type: 'int', nullable: true })
+  recordsVersion!: number | null;
 }

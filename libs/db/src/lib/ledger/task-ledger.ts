@@ -1,5 +1,7 @@
 import { queueTypeForTier, Stage, tierForPriority, type QueueType } from '@crawlflow/contracts';
-import type { DataSource, EntityManager } from 'typeorm';
+import { LessThan, type DataSource, type EntityManager } from 'typeorm';
+import { repositoryOf } from '../db';
+import { CrawlingTask } from '../entities';
 import {
   AppliedResult,
   ClaimedEntry,
@@ -16,6 +18,9 @@ import { spilledStub, TaskData } from './task-data';
 import { clipBytesOrNull, fitsBytes } from './text-bytes';
 
 type Db = DataSource | EntityManager;
+
+/** Until 2038 (TIMESTAMP's end): entries of a paused job, or beyond its max_parallel_tasks, wait here. */
+export const PARKED_UNTIL = '2037-12-31 00:00:00';
 
 /** last_error of an entry the sweeper put back: its next dispatch is a suspect (see TieredConsumer). */
 const LEASE_EXPIRED = 'lease expired: dispatched again';
@@ -415,6 +420,56 @@ export class TaskLedger {
     return new Map(rows.map((row) => [String(row.id), row.payload ?? '{}']));
   }
 
+  /**
+   * max_parallel_tasks: up to `room` parked entries of the job become due, oldest first. Index
+   * (job_id, status, scheduled_for) serves the ORDER BY id: the cost does not grow with the job.
+   * Returns how many. SQL: UPDATE … ORDER BY … LIMIT, which TypeORM cannot say.
+   */
+  static async releaseParked(db: Db, jobId: string, room: number): Promise<number> {
+    if (room <= 0) return 0;
+    const result: { affectedRows: number } = await db.query(
+      `UPDATE crawling_queues SET scheduled_for = NOW(3)
+        WHERE job_id = ? AND status = 'WAITING' AND scheduled_for = ?
+        ORDER BY id LIMIT ?`,
+      [jobId, PARKED_UNTIL, room],
+    );
+    return result.affectedRows;
+  }
+
+  /** Pause: every waiting entry of the job is parked (nothing of it is dispatched until resume). */
+  static async parkWaiting(db: Db, jobId: string): Promise<void> {
+    await db.query("UPDATE crawling_queues SET scheduled_for = ? WHERE job_id = ? AND status = 'WAITING'", [
+      PARKED_UNTIL,
+      jobId,
+    ]);
+  }
+
+  /** Entries of the job in flight now (dispatched, not finished). */
+  static async inFlight(db: Db, jobId: string): Promise<number> {
+    const [row] = (await db.query(
+      "SELECT COUNT(*) AS n FROM crawling_queues WHERE job_id = ? AND status = 'PROCESSING'",
+      [jobId],
+    )) as Array<{ n: string }>;
+    return Number(row?.n ?? 0);
+  }
+
+  /** A finished job's FAILED tasks under the retry bound, in order (the original design's idx_tasks_retry query). */
+  static async failedForRetry(
+    db: Db,
+    jobId: string,
+    maxRetryCount: number,
+  ): Promise<Array<Pick<CrawlingTask, 'id' | 'taskType' | 'targetUrl' | 'inputData'>>> {
+    return repositoryOf(db, CrawlingTask).find({
+      where: { jobId, status: 'FAILED', retryCount: LessThan(maxRetryCount) },
+      select: { id: true, taskType: true, targetUrl: true, inputData: true },
+      order: { sequenceNumber: 'ASC' },
+    });
+  }
+
+  static async countFailedTasks(db: Db, jobId: string): Promise<number> {
+    return repositoryOf(db, CrawlingTask).countBy({ jobId, status: 'FAILED' });
+  }
+
   /** Withdraws these entries if they still wait (a retry of a job that has ended). */
   static async withdrawEntries(
     manager: EntityManager,
@@ -425,6 +480,13 @@ export class TaskLedger {
     const result: { affectedRows: number } = await manager.query(
       `UPDATE crawling_queues SET status = 'FAILED', last_error = ?, updated_at = NOW(3)
         WHERE id IN (?) AND status = 'WAITING' ${createdWithin(entries)}`,
+      [clipBytesOrNull(reason), entries.map((e) => e.id), ...createdRange(entries)],
+    );
+    // Their tasks failed (a RETRY job of the ended one takes them), not retrying for ever.
+    await manager.query(
+      `UPDATE crawling_tasks t JOIN crawling_queues q ON q.task_id = t.id
+          SET t.status = 'FAILED', t.error_message = ?
+        WHERE q.id IN (?) AND q.status = 'FAILED' AND t.status = 'RETRYING' ${createdWithin(entries, 'q.')}`,
       [clipBytesOrNull(reason), entries.map((e) => e.id), ...createdRange(entries)],
     );
     return result.affectedRows;

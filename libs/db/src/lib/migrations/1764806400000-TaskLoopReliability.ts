@@ -7,8 +7,9 @@ const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uni
  * - task_data: task inputs and outputs that do not fit their TEXT column (65,535 bytes), gzip in a
  *   LONGBLOB, one per task and kind; the column keeps a stub naming it. No foreign key: archived
  *   tasks keep theirs.
- * - url_validators.records_gzip / records_count: the records a list page yielded when it was last
- *   parsed, so an unchanged list page (304) still leads to conditional requests for its detail pages.
+ * - url_validators.records_gzip / records_count / records_version: the records a list page yielded
+ *   when it was last parsed (and by which workflow version), so an unchanged list page (304) still
+ *   leads to conditional requests for its detail pages, and stops a pagination where it stopped.
  * - crawling_queues.quarantine_starts: runs of a redelivered message alone on a worker that gave no
  *   result, so a task that kills or hangs its workers fails instead of crashing them for ever.
  * - crawled_items.fetched_at: when (database time) the page behind the stored data was fetched, so a
@@ -29,7 +30,7 @@ export class TaskLoopReliability1764806400000 implements MigrationInterface {
       INDEX \`idx_task_data_job\` (\`job_id\`)
     ) ${TABLE_OPTIONS}`);
     await queryRunner.query(
-      'ALTER TABLE `url_validators` ADD `records_gzip` longblob NULL, ADD `records_count` int NULL',
+      'ALTER TABLE `url_validators` ADD `records_gzip` longblob NULL, ADD `records_count` int NULL, ADD `records_version` int NULL',
     );
     await queryRunner.query('ALTER TABLE `crawled_items` ADD `fetched_at` timestamp(3) NULL');
     await queryRunner.query(
@@ -40,7 +41,9 @@ export class TaskLoopReliability1764806400000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE `crawling_queues` DROP COLUMN `quarantine_starts`');
     await queryRunner.query('ALTER TABLE `crawled_items` DROP COLUMN `fetched_at`');
-    await queryRunner.query('ALTER TABLE `url_validators` DROP COLUMN `records_gzip`, DROP COLUMN `records_count`');
+    await queryRunner.query(
+      'ALTER TABLE `url_validators` DROP COLUMN `records_gzip`, DROP COLUMN `records_count`, DROP COLUMN `records_version`',
+    );
     await queryRunner.query('DROP TABLE `task_data`');
   }
 }

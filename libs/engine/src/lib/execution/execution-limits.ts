@@ -1,8 +1,9 @@
 import { isTerminalJobStatus } from '@crawlflow/contracts';
+import { AdmissionRepository } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { finishJob } from './job-finisher';
 
-/** The seed's defaults for a workflow without a parallel_execution_config row. */
+/** The original design's defaults for a workflow without a parallel_execution_config row. */
 export const DEFAULT_MAX_PARALLEL_JOBS = 5;
 export const DEFAULT_MAX_PARALLEL_TASKS = 10;
 
@@ -13,18 +14,11 @@ export interface ParallelConfig {
 }
 
 export async function parallelConfig(manager: EntityManager, workflowId: string): Promise<ParallelConfig> {
-  const [row] = (await manager.query(
-    'SELECT max_parallel_jobs, max_parallel_tasks, resource_pool FROM parallel_execution_config WHERE workflow_id = ?',
-    [workflowId],
-  )) as Array<{
-    max_parallel_jobs: number | null;
-    max_parallel_tasks: number | null;
-    resource_pool: string | null;
-  }>;
+  const row = await AdmissionRepository.parallelConfig(manager, workflowId);
   return {
-    maxParallelJobs: Number(row?.max_parallel_jobs ?? DEFAULT_MAX_PARALLEL_JOBS),
-    maxParallelTasks: Number(row?.max_parallel_tasks ?? DEFAULT_MAX_PARALLEL_TASKS),
-    resourcePool: row?.resource_pool ?? null,
+    maxParallelJobs: row?.maxParallelJobs ?? DEFAULT_MAX_PARALLEL_JOBS,
+    maxParallelTasks: row?.maxParallelTasks ?? DEFAULT_MAX_PARALLEL_TASKS,
+    resourcePool: row?.resourcePool ?? null,
   };
 }
 
@@ -40,15 +34,9 @@ export type Admission = 'start' | 'wait' | 'cancelled';
  */
 export async function admitJob(
   manager: EntityManager,
-  job: { id: string; workflow_id: string },
+  job: { id: string; workflowId: string },
 ): Promise<Admission> {
-  const dependencies = (await manager.query(
-    `SELECT d.depends_on_job_id AS id, d.dependency_type AS type, j.status
-       FROM job_dependencies d LEFT JOIN crawling_jobs j ON j.id = d.depends_on_job_id
-      WHERE d.job_id = ?`,
-    [job.id],
-  )) as Array<{ id: string; type: 'FINISH' | 'SUCCESS'; status: string | null }>;
-  for (const dependency of dependencies) {
+  for (const dependency of await AdmissionRepository.dependencies(manager, job.id)) {
     // A dependency no longer in crawling_jobs has been archived: it finished long ago.
     const status = dependency.status ?? 'ARCHIVED';
     if (dependency.type === 'SUCCESS' && (status === 'FAILED' || status === 'CANCELLED')) {
@@ -56,35 +44,21 @@ export async function admitJob(
         manager,
         job.id,
         'CANCELLED',
-        `dependency job ${dependency.id} ended ${status}; this job needed it to succeed`,
+        `dependency job ${dependency.jobId} ended ${status}; this job needed it to succeed`,
       );
       return 'cancelled';
     }
     if (status !== 'ARCHIVED' && !isTerminalJobStatus(status)) return 'wait';
   }
 
-  const config = await parallelConfig(manager, job.workflow_id);
-  await manager.query('SELECT id FROM crawling_workflows WHERE id = ? FOR UPDATE', [job.workflow_id]);
-  const [running] = (await manager.query(
-    "SELECT COUNT(*) AS n FROM crawling_jobs WHERE workflow_id = ? AND status = 'RUNNING'",
-    [job.workflow_id],
-  )) as Array<{ n: string }>;
-  if (Number(running.n) >= config.maxParallelJobs) return 'wait';
-
+  const config = await parallelConfig(manager, job.workflowId);
+  if (
+    (await AdmissionRepository.lockWorkflowAndCountRunning(manager, job.workflowId)) >= config.maxParallelJobs
+  )
+    return 'wait';
   if (config.resourcePool) {
-    const [pool] = (await manager.query('SELECT slots FROM resource_pools WHERE name = ? FOR UPDATE', [
-      config.resourcePool,
-    ])) as Array<{
-      slots: number;
-    }>;
-    if (pool) {
-      const [used] = (await manager.query(
-        `SELECT COUNT(*) AS n FROM crawling_jobs j JOIN parallel_execution_config p ON p.workflow_id = j.workflow_id
-          WHERE p.resource_pool = ? AND j.status = 'RUNNING'`,
-        [config.resourcePool],
-      )) as Array<{ n: string }>;
-      if (Number(used.n) >= Number(pool.slots)) return 'wait';
-    }
+    const pool = await AdmissionRepository.lockPoolAndCountRunning(manager, config.resourcePool);
+    if (pool && pool.running >= pool.slots) return 'wait';
   }
   return 'start';
 }

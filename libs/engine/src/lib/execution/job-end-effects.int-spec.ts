@@ -93,7 +93,10 @@ describe('a job that has ended has no more effects', () => {
     );
     const { id } = await db.dataSource.transaction((m) => createJob(m, { workflowId }));
     const hits = (): number[] => ids.map((item) => shop.hits.get(`/item/${item}`) ?? 0);
-    await waitFor(() => hits().every((n) => n >= 1), { timeoutMs: 60_000, what: 'every detail page requested' });
+    await waitFor(() => hits().every((n) => n >= 1), {
+      timeoutMs: 60_000,
+      what: 'every detail page requested',
+    });
     await cancelJob(db.dataSource, id);
     const [{ at: cancelledAt }] = await db.dataSource.query('SELECT NOW(3) AS at');
     // Nothing of the job may be dispatched after the cancel: the ledger's own clock says when.
@@ -112,7 +115,10 @@ describe('a job that has ended has no more effects', () => {
       );
       return Number(row.n);
     };
-    await waitFor(async () => (await inFlight()) === 0, { timeoutMs: 60_000, what: 'the fetches in flight to report' });
+    await waitFor(async () => (await inFlight()) === 0, {
+      timeoutMs: 60_000,
+      what: 'the fetches in flight to report',
+    });
     await holdsFor(async () => (await dispatchedSince()) === 0 && (await inFlight()) === 0, {
       durationMs: 1500,
       what: 'no detail page fetched again after the cancel',

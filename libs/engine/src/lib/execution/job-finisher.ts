@@ -1,4 +1,4 @@
-import { clipBytes, TaskLedger } from '@crawlflow/db';
+import { clipBytes, ExecutionsRepository, JobsRepository, PagesRepository, TaskLedger } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { recordJobEvent } from './job-events';
 import type { ExecutionState } from './execution-state';
@@ -28,17 +28,10 @@ export async function finishJob(
   status: FinalStatus,
   summary: string | null,
 ): Promise<void> {
-  await manager.query(
-    'UPDATE crawling_jobs SET status = ?, completed_at = NOW(3), error_summary = ? WHERE id = ?',
-    [status, summary, jobId],
-  );
-  await manager.query(
-    `UPDATE workflow_executions SET status = ?, completed_at = NOW(3)
-      WHERE job_id = ? AND status IN ('RUNNING', 'PAUSED')`,
-    [status === 'SUCCESS' ? 'COMPLETED' : 'FAILED', jobId],
-  );
+  await JobsRepository.finish(manager, jobId, status, summary);
+  await ExecutionsRepository.close(manager, jobId, status === 'SUCCESS' ? 'COMPLETED' : 'FAILED');
   if (status !== 'SUCCESS') await TaskLedger.withdrawWaiting(manager, jobId, `job ${status.toLowerCase()}`);
-  await manager.query('DELETE FROM crawl_pages WHERE job_id = ?', [jobId]);
+  await PagesRepository.deleteOfJob(manager, jobId);
   await recordJobEvent(
     manager,
     jobId,

@@ -7,7 +7,7 @@ import {
   type TaskContext,
   type TaskResult,
 } from '@crawlflow/contracts';
-import type { AppliedResult, EntryRef, NewValidators } from '@crawlflow/db';
+import type { AppliedResult, EntryRef, KeptPage, NewValidators } from '@crawlflow/db';
 import {
   noteError,
   stepResult,
@@ -51,8 +51,8 @@ export interface JobFacts {
 export interface ReduceContext {
   runtime: WorkflowRuntime;
   scopes: PlaceholderScopes;
-  /** Records kept for list pages (by requested URL) that answered 304 in this batch. */
-  keptRecords: ReadonlyMap<string, ReadonlyArray<Record<string, unknown>>>;
+  /** What the pages that answered 304 in this batch yielded when last parsed (by requested URL). */
+  kept: ReadonlyMap<string, KeptPage>;
 }
 
 export interface Link {
@@ -100,8 +100,9 @@ export function reduceResults(
   context: ReduceContext,
   applied: readonly AppliedResult[],
 ): JobDelta {
+  const { scopes: _legacy, ...rest } = current;
   const delta: JobDelta = {
-    state: structuredClone({ ...current, scopes: undefined }),
+    state: structuredClone(rest),
     stepResults: structuredClone(currentResults),
     processed: 0,
     succeeded: 0,
@@ -113,7 +114,6 @@ export function reduceResults(
     validators: [],
     currentStep: '',
   };
-  delete delta.state.scopes;
   const active = job.status === 'RUNNING';
   for (const applied_ of applied) {
     const { result, decision } = applied_;
@@ -193,15 +193,12 @@ function reduceFetch(
   if (output.not_modified || !output.page_id) {
     // Unchanged since the last fetch: nothing to parse. A list page's records from its last run
     // still lead to (conditional) fetches of its detail pages, and it opens the next page.
-    const kept =
-      output.not_modified && output.source && fansOut(context.runtime, at.index)
-        ? context.keptRecords.get(output.source.url)
-        : undefined;
-    if (kept) {
+    const kept = output.not_modified && output.source ? context.kept.get(output.source.url) : undefined;
+    if (kept?.records && fansOut(context.runtime, at.index)) {
       const plan = planRecords(
         context.runtime,
         at.index + 1,
-        { page_id: '', records: [...kept] },
+        { page_id: '', records: kept.records },
         context.scopes,
         conditional,
       );
@@ -209,7 +206,8 @@ function reduceFetch(
       for (const problem of plan.problems) noteError(delta.state, problem);
     }
     if (at.ctx.page !== undefined) {
-      const next = advancePagination(delta.state, at.ctx.page, (kept?.length ?? 1) > 0);
+      // A list page unchanged since it last had no items still closes the list there.
+      const next = advancePagination(delta.state, at.ctx.page, (kept?.count ?? 1) > 0);
       if (next !== undefined) delta.planned.push(pageFetch(context, next, conditional));
     }
     return;
@@ -261,9 +259,12 @@ function reduceParse(
   delta.planned.push(...plan.tasks);
   // Its validators are kept now, unless a STORE follows: then once that succeeded.
   if (at.ctx.source && !plan.tasks.some((t) => t.taskType === 'STORE')) {
-    delta.validators.push(
-      keepValidators(runtime.workflowId, at.ctx.source, fansOut(runtime, at.index - 1) ? records : undefined),
-    );
+    delta.validators.push({
+      ...keepValidators(runtime.workflowId, at.ctx.source),
+      version: runtime.version,
+      recordCount: records.length,
+      ...(fansOut(runtime, at.index - 1) ? { records } : {}),
+    });
   }
   for (const problem of plan.problems) noteError(delta.state, problem);
   delta.state.rejected_records += plan.problems.length;
@@ -280,20 +281,21 @@ function reduceStore(delta: JobDelta, at: Step, context: ReduceContext, result: 
   stored.skipped += output.skipped;
   at.figures.records += output.inserted + output.updated + output.unchanged;
   if (output.last_key !== undefined) delta.state.last_item_id = output.last_key;
-  if (at.ctx.source) delta.validators.push(keepValidators(context.runtime.workflowId, at.ctx.source));
+  if (at.ctx.source) {
+    delta.validators.push({
+      ...keepValidators(context.runtime.workflowId, at.ctx.source),
+      version: context.runtime.version,
+      recordCount: output.inserted + output.updated + output.unchanged + output.skipped,
+    });
+  }
 }
 
-function keepValidators(
-  workflowId: string,
-  source: PageSource,
-  records?: ReadonlyArray<Record<string, unknown>>,
-): NewValidators {
+function keepValidators(workflowId: string, source: PageSource): NewValidators {
   return {
     workflowId,
     url: source.url,
     ...(source.etag ? { etag: source.etag } : {}),
     ...(source.last_modified ? { lastModified: source.last_modified } : {}),
-    ...(records ? { records } : {}),
   };
 }
 

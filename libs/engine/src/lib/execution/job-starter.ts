@@ -10,22 +10,20 @@ import { emptyState } from './execution-state';
 import { admitJob, parallelConfig } from './execution-limits';
 import { recordJobEvent } from './job-events';
 import { finishJob } from './job-finisher';
-import { isSpilled, TaskData, urlHash } from '@crawlflow/db';
+import {
+  ExecutionsRepository,
+  FrontierRepository,
+  isSpilled,
+  JobsRepository,
+  type PendingJob,
+  TaskData,
+  TaskLedger,
+  urlHash,
+} from '@crawlflow/db';
 import { enqueuePlanned, type JobState, releaseParked } from './job-progress';
 import { loadScopes } from './placeholder-scopes';
 import { fetchTask, planFirstTasks, type PlannedTask } from './task-planner';
 import { loadWorkflowRuntime, type RuntimeCache, type WorkflowRuntime } from './workflow-runtime';
-
-interface PendingJob {
-  id: string;
-  workflow_id: string;
-  workflow_version: number;
-  target_id: string | null;
-  job_type: string;
-  priority: number;
-  params: string | null;
-  total_items: number;
-}
 
 /**
  * Starts PENDING jobs: claims them (FOR UPDATE SKIP LOCKED: safe on every orchestrator replica),
@@ -45,46 +43,35 @@ export class JobStarter {
    */
   async startDue(limit = 100): Promise<string[]> {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
-      const jobs = (await manager.query(
-        `SELECT id, workflow_id, workflow_version, target_id, job_type, priority, params, total_items
-           FROM crawling_jobs WHERE status = 'PENDING'
-          ORDER BY priority DESC, created_at, id
-          LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [limit],
-      )) as PendingJob[];
       const started: string[] = [];
-      for (const job of jobs) {
-        const admission = await admitJob(manager, {
-          id: String(job.id),
-          workflow_id: String(job.workflow_id),
-        });
-        if (admission !== 'start') continue;
+      for (const job of await JobsRepository.claimPending(manager, limit)) {
+        if ((await admitJob(manager, job)) !== 'start') continue;
         await this.start(manager, job);
-        started.push(String(job.id));
+        started.push(job.id);
       }
       return started;
     });
   }
 
   private async start(manager: EntityManager, job: PendingJob): Promise<void> {
-    const jobId = String(job.id);
+    const jobId = job.id;
     let runtime: WorkflowRuntime;
     try {
-      runtime = await loadWorkflowRuntime(manager, String(job.workflow_id), Number(job.workflow_version));
+      runtime = await loadWorkflowRuntime(manager, job.workflowId, job.workflowVersion);
     } catch (error) {
       await this.failAtStart(manager, jobId, `cannot load the workflow: ${(error as Error).message}`);
       return;
     }
     const scopes = await loadScopes(manager, job);
     this.runtimes.set(jobId, { ...runtime, scopes });
-    const limits = await parallelConfig(manager, String(job.workflow_id));
+    const limits = await parallelConfig(manager, job.workflowId);
     const state: JobState = { ...emptyState(), task_cap: limits.maxParallelTasks, in_flight: 0 };
     let planned: PlannedTask[];
     try {
       planned =
-        job.job_type === 'RETRY'
+        job.jobType === 'RETRY'
           ? await this.retryTasks(manager, runtime, jsonObjectOf(job.params).retry_of)
-          : planFirstTasks(runtime, scopes, job.job_type === 'INCREMENTAL', state);
+          : planFirstTasks(runtime, scopes, job.jobType === 'INCREMENTAL', state);
     } catch (error) {
       const reason =
         error instanceof SchemaError ? `${error.path} ${error.problem}` : (error as Error).message;
@@ -92,22 +79,18 @@ export class JobStarter {
       return;
     }
     const first = runtime.definition.steps[0];
-    await manager.query(
-      `UPDATE crawling_jobs SET status = 'RUNNING', started_at = NOW(3), total_items = ? WHERE id = ?`,
-      [planned.length, jobId],
-    );
-    await enqueuePlanned(manager, { id: jobId, priority: job.priority, total_items: 0 }, runtime, planned);
+    await JobsRepository.markRunning(manager, jobId, planned.length);
+    await enqueuePlanned(manager, { id: jobId, priority: job.priority, totalItems: 0 }, runtime, planned);
     await releaseParked(manager, jobId, state, false);
-    await manager.query(
-      `INSERT INTO workflow_executions (workflow_id, job_id, current_step, status, context, step_results, started_at)
-       VALUES (?, ?, ?, 'RUNNING', ?, '{}', NOW(3))`,
-      [job.workflow_id, jobId, first.name, JSON.stringify(state)],
-    );
+    await ExecutionsRepository.open(manager, {
+      workflowId: job.workflowId,
+      jobId,
+      currentStep: first.name,
+      context: JSON.stringify(state),
+    });
     if (state.crawl) {
-      await manager.query(
-        'INSERT IGNORE INTO crawl_frontier (job_id, url_hash, url, depth) VALUES (?, ?, ?, 0)',
-        [jobId, urlHash(state.crawl.start), state.crawl.start.slice(0, 2000)],
-      );
+      const start = state.crawl.start;
+      await FrontierRepository.admit(manager, jobId, [{ hash: urlHash(start), url: start, depth: 0 }]);
     }
     await recordJobEvent(manager, jobId, 'job.started');
     if (planned.length === 0) await finishJob(manager, jobId, 'SUCCESS', 'nothing to do');
@@ -123,19 +106,8 @@ export class JobStarter {
     runtime: WorkflowRuntime,
     sourceJobId: unknown,
   ): Promise<PlannedTask[]> {
-    const rows = (await manager.query(
-      `SELECT id, task_type, target_url, input_data, step_order FROM crawling_tasks
-        WHERE job_id = ? AND status = 'FAILED' AND retry_count < ?
-        ORDER BY sequence_number`,
-      [String(sourceJobId ?? 0), RETRY_JOB_LIMIT],
-    )) as Array<{
-      id: string;
-      task_type: 'FETCH' | 'PARSE' | 'STORE';
-      target_url: string | null;
-      input_data: string | null;
-      step_order: number | null;
-    }>;
-    const payloads = rows.map((row) => jsonObjectOf(row.input_data) as unknown);
+    const rows = await TaskLedger.failedForRetry(manager, String(sourceJobId ?? 0), RETRY_JOB_LIMIT);
+    const payloads = rows.map((row) => jsonObjectOf(row.inputData) as unknown);
     // Inputs too large for input_data were kept whole beside it.
     const whole = await TaskData.load(
       manager,
@@ -144,7 +116,7 @@ export class JobStarter {
     );
     return rows.map((row, i) => {
       const kept = whole.get(String(row.id));
-      const stage = row.task_type.toLowerCase() as Stage;
+      const stage = row.taskType.toLowerCase() as Stage;
       // A stored payload that no longer reads as its stage's contract fails the RETRY job at start.
       const payload = parseStagePayload(stage, kept === undefined ? payloads[i] : jsonObjectOf(kept));
       const stepIndex = payload.ctx.step;
@@ -160,18 +132,16 @@ export class JobStarter {
           parse.parent,
         );
       }
-      return { stepIndex, taskType: row.task_type, targetUrl: row.target_url, payload };
+      return { stepIndex, taskType: row.taskType, targetUrl: row.targetUrl, payload };
     });
   }
 
   private async failAtStart(manager: EntityManager, jobId: string, reason: string): Promise<void> {
-    await manager.query(`UPDATE crawling_jobs SET status = 'RUNNING', started_at = NOW(3) WHERE id = ?`, [
-      jobId,
-    ]);
+    await JobsRepository.markRunning(manager, jobId);
     await recordJobEvent(manager, jobId, 'job.started');
     await finishJob(manager, jobId, 'FAILED', reason);
   }
 }
 
-/** A RETRY job takes failed tasks whose retry_count is under this (the seed's idx_tasks_retry bound). */
+/** A RETRY job takes failed tasks whose retry_count is under this (the original design's idx_tasks_retry bound). */
 export const RETRY_JOB_LIMIT = 3;

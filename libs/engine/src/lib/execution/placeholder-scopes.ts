@@ -1,11 +1,35 @@
 import { jsonObjectOf } from '@crawlflow/contracts';
+import { CatalogLookups, JobsRepository, type CrawlSource, type CrawlTarget } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import type { PlaceholderScopes } from './task-planner';
 
 export interface ScopedJob {
-  workflow_id: string;
-  target_id: string | null;
+  workflowId: string;
+  targetId: string | null;
   params: string | null;
+}
+
+/** A target's columns as placeholders and conditions name them (`{url}`, `target.source_id`). */
+export function targetColumns(target: CrawlTarget): Record<string, unknown> {
+  return {
+    id: target.id,
+    source_id: target.sourceId,
+    target_type_id: target.targetTypeId,
+    url: target.url,
+    name: target.name,
+    created_at: target.createdAt,
+    updated_at: target.updatedAt,
+  };
+}
+
+function sourceColumns(source: CrawlSource): Record<string, unknown> {
+  return {
+    id: source.id,
+    name: source.name,
+    base_url: source.baseUrl,
+    created_at: source.createdAt,
+    updated_at: source.updatedAt,
+  };
 }
 
 /**
@@ -17,29 +41,24 @@ export async function loadScopes(manager: EntityManager, job: ScopedJob): Promis
   let params = jsonObjectOf(job.params);
   if (params.retry_of !== undefined) params = await retriedParams(manager, String(params.retry_of));
   let target: Record<string, unknown> = {};
-  if (job.target_id) {
-    const [row] = (await manager.query('SELECT * FROM crawl_targets WHERE id = ?', [job.target_id])) as Array<
-      Record<string, unknown>
-    >;
-    if (row) {
-      const attributes = typeof row.attributes === 'string' ? jsonObjectOf(row.attributes) : {};
-      target = { ...attributes, ...row, target_id: String(row.id), target_url: row.url };
-      delete target.attributes;
+  if (job.targetId) {
+    const view = await CatalogLookups.target(manager, job.targetId);
+    if (view) {
+      const columns = targetColumns(view.target);
+      target = {
+        ...(view.target.attributes ?? {}),
+        ...columns,
+        target_id: view.target.id,
+        target_url: view.target.url,
+      };
     }
   }
-  const [source] = (await manager.query(
-    `SELECT s.* FROM crawl_sources s JOIN crawling_workflows w ON w.source_id = s.id WHERE w.id = ?`,
-    [job.workflow_id],
-  )) as Array<Record<string, unknown>>;
-  return { params, target, source: source ? { ...source, source_id: String(source.id) } : {} };
+  const source = await CatalogLookups.sourceOfWorkflow(manager, job.workflowId);
+  return { params, target, source: source ? { ...sourceColumns(source), source_id: source.id } : {} };
 }
 
 async function retriedParams(manager: EntityManager, jobId: string): Promise<Record<string, unknown>> {
-  const [row] = (await manager.query(
-    'SELECT params FROM crawling_jobs WHERE id = ? UNION ALL SELECT params FROM crawling_jobs_archive WHERE id = ?',
-    [jobId, jobId],
-  )) as Array<{ params: string | null }>;
-  const params = jsonObjectOf(row?.params ?? null);
+  const params = jsonObjectOf((await JobsRepository.params(manager, jobId)) ?? null);
   // A retry of a retry: the params of the first job.
   return params.retry_of !== undefined ? retriedParams(manager, String(params.retry_of)) : params;
 }

@@ -45,6 +45,7 @@ function fetchTask(
   const payload: FetchTaskPayload = {
     ctx,
     workflow_id: runtime.workflowId,
+    workflow_version: runtime.version,
     url,
     conditional,
     ...(conditional && (fansOut(runtime, stepIndex) || config.crawl) ? { fans_out: true } : {}),

@@ -1,5 +1,5 @@
 import type { WorkflowDefinition } from '@crawlflow/contracts';
-import { isTransientDatabaseError } from '@crawlflow/db';
+import { isTransientDatabaseError, JobsRepository } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { loadWorkflowVersion } from '../workflows/workflow-store';
 import { loadScopes } from './placeholder-scopes';
@@ -57,27 +57,18 @@ export class RuntimeCache {
   async load(db: EntityManager, jobIds: readonly string[]): Promise<void> {
     const missing = [...new Set(jobIds)].filter((id) => !this.byJob.has(id) && !this.broken.has(id));
     if (missing.length === 0) return;
-    const jobs = (await db.query(
-      'SELECT id, workflow_id, workflow_version, target_id, params FROM crawling_jobs WHERE id IN (?)',
-      [missing],
-    )) as Array<{
-      id: string;
-      workflow_id: string;
-      workflow_version: number;
-      target_id: string | null;
-      params: string | null;
-    }>;
+    const jobs = await JobsRepository.runtimeKeys(db, missing);
     for (const job of jobs) {
       let runtime: WorkflowRuntime;
       try {
-        runtime = await loadWorkflowRuntime(db, String(job.workflow_id), Number(job.workflow_version));
+        runtime = await loadWorkflowRuntime(db, job.workflowId, job.workflowVersion);
       } catch (error) {
         // A stored definition this version no longer accepts: its job fails, no batch is blocked.
         if (isTransientDatabaseError(error)) throw error;
-        this.broken.set(String(job.id), (error as Error).message);
+        this.broken.set(job.id, (error as Error).message);
         continue;
       }
-      this.set(String(job.id), { ...runtime, scopes: await loadScopes(db, job) });
+      this.set(job.id, { ...runtime, scopes: await loadScopes(db, job) });
     }
   }
 

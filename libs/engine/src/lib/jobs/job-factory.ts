@@ -1,3 +1,4 @@
+import { CatalogLookups, JobsRepository, WorkflowsRepository } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { invalid, notFound } from '../engine-errors';
 import { selectWorkflowForTarget } from '../selection/workflow-selection';
@@ -48,62 +49,29 @@ export async function createJob(manager: EntityManager, input: NewJob): Promise<
     throw invalid('name a workflow_id, or a target_id to pick one by mapping', 'workflow_id');
   const workflowId =
     input.workflowId ?? (await selectWorkflowForTarget(manager, String(input.targetId), input.params ?? {}));
-  const [workflow] = (await manager.query(
-    'SELECT id, workflow_type, version, is_active FROM crawling_workflows WHERE id = ?',
-    [workflowId],
-  )) as Array<{ id: string; workflow_type: string; version: number; is_active: number }>;
+  const workflow = await WorkflowsRepository.find(manager, workflowId);
   if (!workflow) throw notFound(`workflow ${workflowId} does not exist`);
-  if (!workflow.is_active) throw invalid(`workflow ${workflowId} is not active`, 'workflow_id');
+  if (!workflow.isActive) throw invalid(`workflow ${workflowId} is not active`, 'workflow_id');
   await checkDependencies(manager, input.dependsOn ?? []);
-  if (input.targetId) {
-    const [target] = (await manager.query('SELECT id FROM crawl_targets WHERE id = ?', [
-      input.targetId,
-    ])) as unknown[];
-    if (!target) throw notFound(`target ${input.targetId} does not exist`);
-  }
+  if (input.targetId && !(await CatalogLookups.targetExists(manager, input.targetId)))
+    throw notFound(`target ${input.targetId} does not exist`);
   const priority = input.priority ?? 5;
   if (!Number.isInteger(priority) || priority < 1 || priority > 10) {
     throw invalid('priority must be a whole number from 1 to 10', 'priority');
   }
-
-  try {
-    const result: { insertId: number } = await manager.query(
-      `INSERT INTO crawling_jobs
-         (schedule_id, workflow_id, workflow_version, target_id, job_type, status, priority, params,
-          idempotency_key, scheduled_at)
-       VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)`,
-      [
-        input.scheduleId ?? null,
-        workflow.id,
-        workflow.version,
-        input.targetId ?? null,
-        input.jobType ?? defaultJobType(workflow.workflow_type),
-        priority,
-        input.params ? JSON.stringify(input.params) : null,
-        input.idempotencyKey ?? null,
-        input.scheduledAt ?? null,
-      ],
-    );
-    const id = String(result.insertId);
-    if (input.dependsOn && input.dependsOn.length > 0) {
-      await manager.query(
-        'INSERT INTO job_dependencies (job_id, depends_on_job_id, dependency_type) VALUES ?',
-        [input.dependsOn.map((dependency) => [id, dependency.jobId, dependency.type])],
-      );
-    }
-    return { id, created: true };
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
-    // A unique key said "already there": the same idempotency key, or the same schedule run.
-    const [existing] = (await manager.query(
-      input.idempotencyKey
-        ? 'SELECT id FROM crawling_jobs WHERE idempotency_key = ?'
-        : 'SELECT id FROM crawling_jobs WHERE schedule_id = ? AND scheduled_at = ?',
-      input.idempotencyKey ? [input.idempotencyKey] : [input.scheduleId, input.scheduledAt],
-    )) as Array<{ id: string }>;
-    if (!existing) throw error;
-    return { id: String(existing.id), created: false };
-  }
+  const job = await JobsRepository.insertOrFind(manager, {
+    scheduleId: input.scheduleId ?? null,
+    workflowId: workflow.id,
+    workflowVersion: workflow.version,
+    targetId: input.targetId ?? null,
+    jobType: input.jobType ?? defaultJobType(workflow.workflowType),
+    priority,
+    params: input.params ? JSON.stringify(input.params) : null,
+    idempotencyKey: input.idempotencyKey ?? null,
+    scheduledAt: input.scheduledAt ?? null,
+  });
+  if (job.created) await JobsRepository.addDependencies(manager, job.id, input.dependsOn ?? []);
+  return job;
 }
 
 /**
@@ -124,11 +92,7 @@ async function checkDependencies(manager: EntityManager, dependsOn: readonly Job
     seen.add(String(dependency.jobId));
   }
   if (seen.size === 0) return;
-  const found = (await manager.query(
-    `SELECT id FROM crawling_jobs WHERE id IN (?) UNION SELECT id FROM crawling_jobs_archive WHERE id IN (?)`,
-    [[...seen], [...seen]],
-  )) as Array<{ id: string }>;
-  const known = new Set(found.map((row) => String(row.id)));
+  const known = await JobsRepository.existing(manager, [...seen]);
   dependsOn.forEach((dependency, index) => {
     if (!known.has(String(dependency.jobId))) {
       throw invalid(

@@ -1,7 +1,9 @@
-import type { StepDefinition, StepType, ErrorHandling } from '@crawlflow/contracts';
+import type { ErrorHandling, StepDefinition, StepType, WorkflowType } from '@crawlflow/contracts';
+import type { CrawlingWorkflow, WorkflowVersion } from '@crawlflow/db';
 
-export const WORKFLOW_TYPES = ['FULL_SCAN', 'INCREMENTAL', 'TARGETED'] as const;
-export type WorkflowTypeName = (typeof WORKFLOW_TYPES)[number];
+// The names callers of the engine use for the vocabulary's workflow types.
+export { WORKFLOW_TYPES } from '@crawlflow/contracts';
+export type WorkflowTypeName = WorkflowType;
 
 /** A crawling_workflows row as the API shows it (at one version when a version was asked for). */
 export interface WorkflowRow {
@@ -37,19 +39,6 @@ export interface WorkflowStepRow {
   definition: StepDefinition;
 }
 
-/** Raw column values as mysql2 returns them (bigint as string, tinyint as number). */
-export interface RawWorkflow {
-  id: string | number;
-  source_id: string | number | null;
-  workflow_name: string;
-  workflow_type: WorkflowTypeName;
-  workflow_definition: string | null;
-  is_active: number | boolean;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
 export function parseStoredJson(text: string | null): unknown {
   if (text === null) return null;
   try {
@@ -60,21 +49,19 @@ export function parseStoredJson(text: string | null): unknown {
   }
 }
 
-export function toWorkflowRow(
-  raw: RawWorkflow,
-  at?: { version: number; workflow_definition: string | null; created_at: Date },
-): WorkflowRow {
+/** The API's view of a workflow row, at a version when one is given. */
+export function toWorkflowRow(workflow: CrawlingWorkflow, at?: WorkflowVersion): WorkflowRow {
   return {
-    id: String(raw.id),
-    source_id: raw.source_id === null ? null : String(raw.source_id),
-    workflow_name: raw.workflow_name,
-    workflow_type: raw.workflow_type,
-    workflow_definition: parseStoredJson(at ? at.workflow_definition : raw.workflow_definition),
-    is_active: Boolean(Number(raw.is_active)),
-    version: at ? Number(at.version) : Number(raw.version),
-    latest_version: Number(raw.version),
-    created_at: raw.created_at,
-    updated_at: raw.updated_at,
-    version_created_at: at ? at.created_at : raw.updated_at,
+    id: workflow.id,
+    source_id: workflow.sourceId,
+    workflow_name: workflow.workflowName,
+    workflow_type: workflow.workflowType,
+    workflow_definition: parseStoredJson(at ? at.workflowDefinition : workflow.workflowDefinition),
+    is_active: workflow.isActive,
+    version: at ? at.version : workflow.version,
+    latest_version: workflow.version,
+    created_at: workflow.createdAt,
+    updated_at: workflow.updatedAt,
+    version_created_at: at ? at.createdAt : workflow.updatedAt,
   };
 }

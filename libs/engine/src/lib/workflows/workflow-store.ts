@@ -4,12 +4,16 @@ import {
   SchemaError,
   type WorkflowDefinition,
 } from '@crawlflow/contracts';
-import { TEXT_COLUMN_BYTES } from '@crawlflow/db';
+import {
+  type CrawlingWorkflow,
+  type NewStepRow,
+  TEXT_COLUMN_BYTES,
+  WorkflowsRepository,
+} from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { invalid, notFound, unprocessable } from '../engine-errors';
 import {
   parseStoredJson,
-  RawWorkflow,
   toWorkflowRow,
   WORKFLOW_TYPES,
   WorkflowRow,
@@ -35,9 +39,6 @@ export interface LoadedWorkflowVersion {
   /** In step_order; their ids are what tasks reference. */
   steps: WorkflowStepRow[];
 }
-
-const WORKFLOW_COLUMNS =
-  'id, source_id, workflow_name, workflow_type, workflow_definition, is_active, version, created_at, updated_at';
 
 /**
  * Validates a definition and returns it parsed, with its canonical text (what is stored and
@@ -84,18 +85,13 @@ export async function createWorkflow(
   checkFields(input);
   const { definition, text } = validateDefinition(input.workflow_definition, checkers);
   await checkReferences(manager, input.source_id ?? null, definition);
-  const result: { insertId: number } = await manager.query(
-    `INSERT INTO crawling_workflows (source_id, workflow_name, workflow_type, workflow_definition, is_active, version)
-     VALUES (?, ?, ?, ?, ?, 1)`,
-    [
-      input.source_id ?? null,
-      input.workflow_name,
-      input.workflow_type,
-      text,
-      input.is_active === false ? 0 : 1,
-    ],
-  );
-  const id = String(result.insertId);
+  const id = await WorkflowsRepository.insert(manager, {
+    sourceId: input.source_id ?? null,
+    workflowName: input.workflow_name,
+    workflowType: input.workflow_type,
+    workflowDefinition: text,
+    isActive: input.is_active !== false,
+  });
   await writeVersion(manager, id, 1, text, definition);
   return getWorkflow(manager, id);
 }
@@ -108,39 +104,25 @@ export async function updateWorkflow(
 ): Promise<WorkflowRow> {
   const current = await lockWorkflow(manager, id);
   checkFields({ ...toInput(current), ...change });
-  const sets: string[] = [];
-  const params: unknown[] = [];
+  const update: Parameters<typeof WorkflowsRepository.update>[2] = {};
   if (change.workflow_definition !== undefined) {
     const { definition, text } = validateDefinition(change.workflow_definition, checkers);
     await checkReferences(manager, null, definition);
     // Only a different definition makes a version: a PUT repeating the same one is a no-op for it.
-    if (text !== current.workflow_definition) {
-      const version = Number(current.version) + 1;
+    if (text !== current.workflowDefinition) {
+      const version = current.version + 1;
       await writeVersion(manager, id, version, text, definition);
-      sets.push('workflow_definition = ?', 'version = ?');
-      params.push(text, version);
+      Object.assign(update, { workflowDefinition: text, version });
     }
   }
   if (change.source_id !== undefined) {
     await checkReferences(manager, change.source_id, undefined);
-    sets.push('source_id = ?');
-    params.push(change.source_id);
+    update.sourceId = change.source_id;
   }
-  if (change.workflow_name !== undefined) {
-    sets.push('workflow_name = ?');
-    params.push(change.workflow_name);
-  }
-  if (change.workflow_type !== undefined) {
-    sets.push('workflow_type = ?');
-    params.push(change.workflow_type);
-  }
-  if (change.is_active !== undefined) {
-    sets.push('is_active = ?');
-    params.push(change.is_active ? 1 : 0);
-  }
-  if (sets.length > 0) {
-    await manager.query(`UPDATE crawling_workflows SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
-  }
+  if (change.workflow_name !== undefined) update.workflowName = change.workflow_name;
+  if (change.workflow_type !== undefined) update.workflowType = change.workflow_type;
+  if (change.is_active !== undefined) update.isActive = change.is_active;
+  await WorkflowsRepository.update(manager, id, update);
   return getWorkflow(manager, id);
 }
 
@@ -150,17 +132,14 @@ export async function getWorkflow(
   id: string,
   version?: number,
 ): Promise<WorkflowRow> {
-  const [raw] = (await manager.query(`SELECT ${WORKFLOW_COLUMNS} FROM crawling_workflows WHERE id = ?`, [
-    id,
-  ])) as RawWorkflow[];
-  if (!raw) throw notFound(`workflow ${id} does not exist`);
-  if (version === undefined || version === Number(raw.version)) {
-    const at = await versionRow(manager, id, Number(raw.version));
-    return toWorkflowRow(raw, at ?? undefined);
+  const workflow = await WorkflowsRepository.find(manager, id);
+  if (!workflow) throw notFound(`workflow ${id} does not exist`);
+  if (version === undefined || version === workflow.version) {
+    return toWorkflowRow(workflow, await WorkflowsRepository.version(manager, id, workflow.version));
   }
-  const at = await versionRow(manager, id, version);
+  const at = await WorkflowsRepository.version(manager, id, version);
   if (!at) throw notFound(`workflow ${id} has no version ${version}`);
-  return toWorkflowRow(raw, at);
+  return toWorkflowRow(workflow, at);
 }
 
 export interface WorkflowListQuery {
@@ -175,26 +154,7 @@ export async function listWorkflows(
   manager: EntityManager,
   query: WorkflowListQuery,
 ): Promise<WorkflowRow[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (query.afterId !== undefined) {
-    where.push('id > ?');
-    params.push(query.afterId);
-  }
-  if (query.sourceId !== undefined) {
-    where.push('source_id = ?');
-    params.push(query.sourceId);
-  }
-  if (query.isActive !== undefined) {
-    where.push('is_active = ?');
-    params.push(query.isActive ? 1 : 0);
-  }
-  const rows = (await manager.query(
-    `SELECT ${WORKFLOW_COLUMNS} FROM crawling_workflows ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY id LIMIT ?`,
-    [...params, query.limit],
-  )) as RawWorkflow[];
-  return rows.map((row) => toWorkflowRow(row));
+  return (await WorkflowsRepository.list(manager, query)).map((workflow) => toWorkflowRow(workflow));
 }
 
 /**
@@ -219,31 +179,27 @@ export async function loadWorkflowVersion(
     const detail = error instanceof SchemaError ? error.message : String(error);
     throw unprocessable(`workflow ${workflowId} version ${version} cannot run: ${detail}`);
   }
-  let rows = await stepRows(manager, workflowId, version);
+  let rows = await WorkflowsRepository.steps(manager, workflowId, version);
   if (rows.length < definition.steps.length) {
-    await manager.query(
-      'INSERT IGNORE INTO workflow_versions (workflow_id, version, workflow_definition) VALUES (?, ?, ?)',
-      [workflowId, version, text],
-    );
-    await insertSteps(manager, workflowId, version, definition, true);
-    rows = await stepRows(manager, workflowId, version);
+    await WorkflowsRepository.addVersion(manager, workflowId, version, text, stepRowsOf(definition), true);
+    rows = await WorkflowsRepository.steps(manager, workflowId, version);
   }
   const steps = definition.steps.map((step, index): WorkflowStepRow => {
-    const row = rows.find((candidate) => Number(candidate.step_order) === index + 1);
+    const row = rows.find((candidate) => candidate.stepOrder === index + 1);
     if (!row)
       throw unprocessable(`workflow ${workflowId} version ${version} has no row for step ${index + 1}`);
     return {
-      id: String(row.id),
-      workflow_id: String(row.workflow_id),
-      workflow_version: Number(row.workflow_version),
-      step_order: Number(row.step_order),
-      step_name: row.step_name,
-      step_type: row.step_type,
-      target_type_id: row.target_type_id === null ? null : String(row.target_type_id),
-      input_mapping: parseStoredJson(row.input_mapping) as Record<string, string> | null,
-      output_mapping: parseStoredJson(row.output_mapping) as Record<string, string> | null,
-      error_handling: row.error_handling,
-      max_retries: Number(row.max_retries),
+      id: row.id,
+      workflow_id: row.workflowId,
+      workflow_version: row.workflowVersion,
+      step_order: row.stepOrder,
+      step_name: row.stepName,
+      step_type: row.stepType,
+      target_type_id: row.targetTypeId,
+      input_mapping: parseStoredJson(row.inputMapping) as Record<string, string> | null,
+      output_mapping: parseStoredJson(row.outputMapping) as Record<string, string> | null,
+      error_handling: row.errorHandling,
+      max_retries: row.maxRetries,
       definition: step,
     };
   });
@@ -255,47 +211,10 @@ async function getWorkflowForLoad(manager: EntityManager, id: string, version: n
     return await getWorkflow(manager, id, version);
   } catch (error) {
     // A workflow inserted by hand has no version rows: its current definition is its version.
-    const [raw] = (await manager.query(`SELECT ${WORKFLOW_COLUMNS} FROM crawling_workflows WHERE id = ?`, [
-      id,
-    ])) as RawWorkflow[];
-    if (raw && Number(raw.version) === version) return toWorkflowRow(raw);
+    const workflow = await WorkflowsRepository.find(manager, id);
+    if (workflow && workflow.version === version) return toWorkflowRow(workflow);
     throw error;
   }
-}
-
-interface RawStep {
-  id: string;
-  workflow_id: string;
-  workflow_version: number;
-  step_order: number;
-  step_name: string;
-  step_type: WorkflowStepRow['step_type'];
-  target_type_id: string | null;
-  input_mapping: string | null;
-  output_mapping: string | null;
-  error_handling: WorkflowStepRow['error_handling'];
-  max_retries: number;
-}
-
-function stepRows(manager: EntityManager, workflowId: string, version: number): Promise<RawStep[]> {
-  return manager.query(
-    `SELECT id, workflow_id, workflow_version, step_order, step_name, step_type, target_type_id,
-            input_mapping, output_mapping, error_handling, max_retries
-       FROM workflow_steps WHERE workflow_id = ? AND workflow_version = ? ORDER BY step_order`,
-    [workflowId, version],
-  );
-}
-
-async function versionRow(
-  manager: EntityManager,
-  id: string,
-  version: number,
-): Promise<{ version: number; workflow_definition: string | null; created_at: Date } | undefined> {
-  const [row] = (await manager.query(
-    'SELECT version, workflow_definition, created_at FROM workflow_versions WHERE workflow_id = ? AND version = ?',
-    [id, version],
-  )) as Array<{ version: number; workflow_definition: string | null; created_at: Date }>;
-  return row;
 }
 
 async function writeVersion(
@@ -305,57 +224,36 @@ async function writeVersion(
   text: string,
   definition: WorkflowDefinition,
 ): Promise<void> {
-  await manager.query(
-    'INSERT INTO workflow_versions (workflow_id, version, workflow_definition) VALUES (?, ?, ?)',
-    [id, version, text],
-  );
-  await insertSteps(manager, id, version, definition, false);
+  await WorkflowsRepository.addVersion(manager, id, version, text, stepRowsOf(definition));
 }
 
 /** step_order counts from 1, in the definition's order. */
-async function insertSteps(
-  manager: EntityManager,
-  id: string,
-  version: number,
-  definition: WorkflowDefinition,
-  ignoreExisting: boolean,
-): Promise<void> {
-  const rows = definition.steps.map((step, index) => [
-    id,
-    version,
-    index + 1,
-    step.name,
-    step.type,
-    step.target_type_id ?? null,
-    step.input_mapping ? JSON.stringify(step.input_mapping) : null,
-    step.output_mapping ? JSON.stringify(step.output_mapping) : null,
-    step.error_handling,
-    step.max_retries,
-  ]);
-  await manager.query(
-    `INSERT ${ignoreExisting ? 'IGNORE ' : ''}INTO workflow_steps
-       (workflow_id, workflow_version, step_order, step_name, step_type, target_type_id,
-        input_mapping, output_mapping, error_handling, max_retries)
-     VALUES ?`,
-    [rows],
-  );
+function stepRowsOf(definition: WorkflowDefinition): NewStepRow[] {
+  return definition.steps.map((step, index) => ({
+    stepOrder: index + 1,
+    stepName: step.name,
+    stepType: step.type,
+    targetTypeId:
+      step.target_type_id === undefined || step.target_type_id === null ? null : String(step.target_type_id),
+    inputMapping: step.input_mapping ? JSON.stringify(step.input_mapping) : null,
+    outputMapping: step.output_mapping ? JSON.stringify(step.output_mapping) : null,
+    errorHandling: step.error_handling,
+    maxRetries: step.max_retries,
+  }));
 }
 
-async function lockWorkflow(manager: EntityManager, id: string): Promise<RawWorkflow> {
-  const [raw] = (await manager.query(
-    `SELECT ${WORKFLOW_COLUMNS} FROM crawling_workflows WHERE id = ? FOR UPDATE`,
-    [id],
-  )) as RawWorkflow[];
-  if (!raw) throw notFound(`workflow ${id} does not exist`);
-  return raw;
+async function lockWorkflow(manager: EntityManager, id: string): Promise<CrawlingWorkflow> {
+  const workflow = await WorkflowsRepository.lock(manager, id);
+  if (!workflow) throw notFound(`workflow ${id} does not exist`);
+  return workflow;
 }
 
-function toInput(raw: RawWorkflow): NewWorkflow {
+function toInput(workflow: CrawlingWorkflow): NewWorkflow {
   return {
-    source_id: raw.source_id === null ? null : String(raw.source_id),
-    workflow_name: raw.workflow_name,
-    workflow_type: raw.workflow_type,
-    workflow_definition: raw.workflow_definition,
+    source_id: workflow.sourceId,
+    workflow_name: workflow.workflowName,
+    workflow_type: workflow.workflowType,
+    workflow_definition: workflow.workflowDefinition,
   };
 }
 
@@ -374,20 +272,14 @@ async function checkReferences(
   sourceId: string | null,
   definition: WorkflowDefinition | undefined,
 ): Promise<void> {
-  if (sourceId !== null) {
-    const [source] = (await manager.query('SELECT id FROM crawl_sources WHERE id = ?', [
-      sourceId,
-    ])) as unknown[];
-    if (!source) throw notFound(`source ${sourceId} does not exist`);
-  }
+  if (sourceId !== null && !(await WorkflowsRepository.sourceExists(manager, sourceId)))
+    throw notFound(`source ${sourceId} does not exist`);
   const typeIds = [...new Set((definition?.steps ?? []).flatMap((step) => step.target_type_id ?? []))];
   if (typeIds.length === 0) return;
-  const found = new Set(
-    (
-      (await manager.query('SELECT id FROM target_types WHERE id IN (?)', [typeIds])) as Array<{ id: string }>
-    ).map((row) => Number(row.id)),
+  const found = await WorkflowsRepository.existingTargetTypes(manager, typeIds.map(String));
+  const index = definition?.steps.findIndex(
+    (step) => step.target_type_id && !found.has(String(step.target_type_id)),
   );
-  const index = definition?.steps.findIndex((step) => step.target_type_id && !found.has(step.target_type_id));
   if (index !== undefined && index >= 0) {
     const path = `workflow_definition.steps[${index}].target_type_id`;
     throw invalid(`${path}: target type ${definition?.steps[index].target_type_id} does not exist`, path);

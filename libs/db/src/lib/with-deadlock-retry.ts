@@ -1,4 +1,4 @@
-import { isDatabaseContention } from '@crawlflow/db';
+import { isDatabaseContention } from './db-errors';
 
 /** InnoDB may pick a batch as a deadlock victim; the whole transaction is safe to run again. */
 export async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {

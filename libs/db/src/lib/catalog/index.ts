@@ -1,0 +1,1 @@
+export { CatalogLookups, type TargetView } from './catalog-lookups.repository';

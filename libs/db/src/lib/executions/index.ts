@@ -1,0 +1,1 @@
+export { ExecutionsRepository } from './executions.repository';

@@ -1,0 +1,221 @@
+import type { JobStatus, JobType, TerminalJobStatus } from '@crawlflow/contracts';
+import { In } from 'typeorm';
+import { Db, managerOf, repositoryOf } from '../db';
+import { CrawlingJob, CrawlingJobArchive, JobDependency } from '../entities';
+import { clipBytesOrNull } from '../ledger/text-bytes';
+
+/** What the engine reads of a job it advances, under its lock. */
+export interface JobForProgress {
+  id: string;
+  status: JobStatus;
+  priority: number;
+  jobType: JobType;
+  totalItems: number;
+  processedItems: number;
+  failedCount: number;
+}
+
+export interface NewJobRow {
+  scheduleId: string | null;
+  workflowId: string;
+  workflowVersion: number;
+  targetId: string | null;
+  jobType: JobType;
+  priority: number;
+  params: string | null;
+  idempotencyKey: string | null;
+  scheduledAt: Date | null;
+}
+
+/** What a job's starter needs of a PENDING job it claimed. */
+export type PendingJob = Pick<
+  CrawlingJob,
+  'id' | 'workflowId' | 'workflowVersion' | 'targetId' | 'jobType' | 'priority' | 'params' | 'totalItems'
+>;
+
+/**
+ * crawling_jobs as the engine writes it: creation, the start, progress counters and the end. Locks
+ * are taken where the engine's decisions need them (the job row is the lock of its progress).
+ */
+export class JobsRepository {
+  /** The job row, locked (FOR UPDATE) for the rest of the caller's transaction. */
+  static async lockForProgress(db: Db, jobId: string): Promise<JobForProgress | undefined> {
+    const job = await repositoryOf(db, CrawlingJob).findOne({
+      where: { id: jobId },
+      select: {
+        id: true,
+        status: true,
+        priority: true,
+        jobType: true,
+        totalItems: true,
+        processedItems: true,
+        failedCount: true,
+      },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return job ?? undefined;
+  }
+
+  /** The job row, locked, with what controls (cancel, pause, retry) need. */
+  static async lockForControl(db: Db, jobId: string): Promise<CrawlingJob | undefined> {
+    const job = await repositoryOf(db, CrawlingJob).findOne({
+      where: { id: jobId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return job ?? undefined;
+  }
+
+  /** Its status under a shared lock: a cancel (which locks it) comes wholly before or after the caller. */
+  static async statusShared(db: Db, jobId: string): Promise<JobStatus | undefined> {
+    const job = await repositoryOf(db, CrawlingJob).findOne({
+      where: { id: jobId },
+      select: { id: true, status: true },
+      lock: { mode: 'pessimistic_read' },
+    });
+    return job?.status;
+  }
+
+  static async find(db: Db, jobId: string): Promise<CrawlingJob | undefined> {
+    return (await repositoryOf(db, CrawlingJob).findOneBy({ id: jobId })) ?? undefined;
+  }
+
+  /** What the runtime cache loads per job: its workflow version, target and params. */
+  static async runtimeKeys(
+    db: Db,
+    jobIds: readonly string[],
+  ): Promise<Array<Pick<CrawlingJob, 'id' | 'workflowId' | 'workflowVersion' | 'targetId' | 'params'>>> {
+    if (jobIds.length === 0) return [];
+    return repositoryOf(db, CrawlingJob).find({
+      where: { id: In([...jobIds]) },
+      select: { id: true, workflowId: true, workflowVersion: true, targetId: true, params: true },
+    });
+  }
+
+  /** Params of a job, live or archived (a RETRY job runs with those of the job it retries). */
+  static async params(db: Db, jobId: string): Promise<string | null | undefined> {
+    const live = await repositoryOf(db, CrawlingJob).findOne({
+      where: { id: jobId },
+      select: { id: true, params: true },
+    });
+    if (live) return live.params;
+    const archived = await repositoryOf(db, CrawlingJobArchive).findOne({
+      where: { id: jobId },
+      select: { id: true, params: true },
+    });
+    return archived ? archived.params : undefined;
+  }
+
+  /** Counters after a batch of results: totals are set, success and failure counts added. */
+  static async recordProgress(
+    db: Db,
+    jobId: string,
+    progress: { totalItems: number; processedItems: number; succeeded: number; failed: number },
+  ): Promise<void> {
+    await repositoryOf(db, CrawlingJob)
+      .createQueryBuilder()
+      .update()
+      .set({
+        totalItems: progress.totalItems,
+        processedItems: progress.processedItems,
+        successCount: () => `success_count + ${Math.trunc(progress.succeeded)}`,
+        failedCount: () => `failed_count + ${Math.trunc(progress.failed)}`,
+      })
+      .where('id = :id', { id: jobId })
+      .execute();
+  }
+
+  static async markRunning(db: Db, jobId: string, totalItems?: number): Promise<void> {
+    await repositoryOf(db, CrawlingJob).update(
+      { id: jobId },
+      { status: 'RUNNING', startedAt: () => 'NOW(3)', ...(totalItems !== undefined ? { totalItems } : {}) },
+    );
+  }
+
+  static async finish(
+    db: Db,
+    jobId: string,
+    status: TerminalJobStatus,
+    summary: string | null,
+  ): Promise<void> {
+    await repositoryOf(db, CrawlingJob).update(
+      { id: jobId },
+      { status, completedAt: () => 'NOW(3)', errorSummary: clipBytesOrNull(summary) },
+    );
+  }
+
+  /**
+   * PENDING jobs in start order (priority, then age), locked; another orchestrator skips them.
+   * SQL: SKIP LOCKED is what lets every replica claim at once.
+   */
+  static async claimPending(db: Db, limit: number): Promise<PendingJob[]> {
+    const rows: Array<{
+      id: string;
+      workflow_id: string;
+      workflow_version: number;
+      target_id: string | null;
+      job_type: JobType;
+      priority: number;
+      params: string | null;
+      total_items: number;
+    }> = await managerOf(db).query(
+      `SELECT id, workflow_id, workflow_version, target_id, job_type, priority, params, total_items
+         FROM crawling_jobs WHERE status = 'PENDING'
+        ORDER BY priority DESC, created_at, id
+        LIMIT ? FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      workflowId: String(row.workflow_id),
+      workflowVersion: Number(row.workflow_version),
+      targetId: row.target_id === null ? null : String(row.target_id),
+      jobType: row.job_type,
+      priority: Number(row.priority),
+      params: row.params,
+      totalItems: Number(row.total_items),
+    }));
+  }
+
+  /**
+   * Inserts a job; when a unique key says it exists already (the same idempotency key, or the same
+   * schedule run), answers that one instead.
+   */
+  static async insertOrFind(db: Db, row: NewJobRow): Promise<{ id: string; created: boolean }> {
+    const jobs = repositoryOf(db, CrawlingJob);
+    try {
+      const result = await jobs.insert({ ...row, status: 'PENDING' });
+      return { id: String(result.identifiers[0].id), created: true };
+    } catch (error) {
+      const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code;
+      if (code !== 'ER_DUP_ENTRY' && (error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
+      const existing = row.idempotencyKey
+        ? await jobs.findOne({ where: { idempotencyKey: row.idempotencyKey }, select: { id: true } })
+        : await jobs.findOne({
+            where: { scheduleId: row.scheduleId ?? undefined, scheduledAt: row.scheduledAt ?? undefined },
+            select: { id: true },
+          });
+      if (!existing) throw error;
+      return { id: String(existing.id), created: false };
+    }
+  }
+
+  /** Which of these job ids exist, live or archived. */
+  static async existing(db: Db, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const where = { id: In([...ids]) };
+    const live = await repositoryOf(db, CrawlingJob).find({ where, select: { id: true } });
+    const archived = await repositoryOf(db, CrawlingJobArchive).find({ where, select: { id: true } });
+    return new Set([...live, ...archived].map((job) => String(job.id)));
+  }
+
+  static async addDependencies(
+    db: Db,
+    jobId: string,
+    dependencies: ReadonlyArray<{ jobId: string; type: 'FINISH' | 'SUCCESS' }>,
+  ): Promise<void> {
+    if (dependencies.length === 0) return;
+    await repositoryOf(db, JobDependency).insert(
+      dependencies.map((d) => ({ jobId, dependsOnJobId: d.jobId, dependencyType: d.type })),
+    );
+  }
+}

@@ -1,0 +1,1 @@
+export { AdmissionRepository } from './admission.repository';

@@ -1,0 +1,1 @@
+export { WorkflowsRepository, type NewStepRow, type NewWorkflowRow } from './workflows.repository';

@@ -1,0 +1,137 @@
+import type { ErrorHandling, StepType, WorkflowType } from '@crawlflow/contracts';
+import { In, MoreThan, type FindOptionsWhere } from 'typeorm';
+import { Db, managerOf, repositoryOf } from '../db';
+import { CrawlSource, CrawlingWorkflow, TargetType, WorkflowStep, WorkflowVersion } from '../entities';
+
+export interface NewWorkflowRow {
+  sourceId: string | null;
+  workflowName: string;
+  workflowType: WorkflowType;
+  workflowDefinition: string;
+  isActive: boolean;
+}
+
+export interface NewStepRow {
+  stepOrder: number;
+  stepName: string;
+  stepType: StepType;
+  targetTypeId: string | null;
+  inputMapping: string | null;
+  outputMapping: string | null;
+  errorHandling: ErrorHandling;
+  maxRetries: number;
+}
+
+/** crawling_workflows with their versions and step rows: what the workflow store reads and writes. */
+export class WorkflowsRepository {
+  static async find(db: Db, id: string): Promise<CrawlingWorkflow | undefined> {
+    return (await repositoryOf(db, CrawlingWorkflow).findOneBy({ id })) ?? undefined;
+  }
+
+  /** The row, locked for the caller's transaction (a PUT makes versions one at a time). */
+  static async lock(db: Db, id: string): Promise<CrawlingWorkflow | undefined> {
+    const row = await repositoryOf(db, CrawlingWorkflow).findOne({
+      where: { id },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return row ?? undefined;
+  }
+
+  /** A page of workflows by id (keyset: after `afterId`). */
+  static async list(
+    db: Db,
+    query: { afterId?: string; limit: number; sourceId?: string; isActive?: boolean },
+  ): Promise<CrawlingWorkflow[]> {
+    const where: FindOptionsWhere<CrawlingWorkflow> = {
+      ...(query.afterId !== undefined ? { id: MoreThan(query.afterId) } : {}),
+      ...(query.sourceId !== undefined ? { sourceId: query.sourceId } : {}),
+      ...(query.isActive !== undefined ? { isActive: query.isActive } : {}),
+    };
+    return repositoryOf(db, CrawlingWorkflow).find({ where, order: { id: 'ASC' }, take: query.limit });
+  }
+
+  static async insert(db: Db, row: NewWorkflowRow): Promise<string> {
+    const result = await repositoryOf(db, CrawlingWorkflow).insert({ ...row, version: 1 });
+    return String(result.identifiers[0].id);
+  }
+
+  static async update(
+    db: Db,
+    id: string,
+    change: Partial<
+      Pick<
+        CrawlingWorkflow,
+        'sourceId' | 'workflowName' | 'workflowType' | 'workflowDefinition' | 'isActive' | 'version'
+      >
+    >,
+  ): Promise<void> {
+    if (Object.keys(change).length > 0) await repositoryOf(db, CrawlingWorkflow).update({ id }, change);
+  }
+
+  static async version(db: Db, workflowId: string, version: number): Promise<WorkflowVersion | undefined> {
+    return (await repositoryOf(db, WorkflowVersion).findOneBy({ workflowId, version })) ?? undefined;
+  }
+
+  /**
+   * Writes a version's definition and its step rows. `ifAbsent`: a version some other load wrote
+   * meanwhile stays as it is (the unique keys make concurrent first loads agree). SQL: INSERT IGNORE.
+   */
+  static async addVersion(
+    db: Db,
+    workflowId: string,
+    version: number,
+    definition: string,
+    steps: readonly NewStepRow[],
+    ifAbsent = false,
+  ): Promise<void> {
+    const manager = managerOf(db);
+    const ignore = ifAbsent ? 'IGNORE ' : '';
+    await manager.query(
+      `INSERT ${ignore}INTO workflow_versions (workflow_id, version, workflow_definition) VALUES (?, ?, ?)`,
+      [workflowId, version, definition],
+    );
+    if (steps.length === 0) return;
+    await manager.query(
+      `INSERT ${ignore}INTO workflow_steps
+         (workflow_id, workflow_version, step_order, step_name, step_type, target_type_id,
+          input_mapping, output_mapping, error_handling, max_retries)
+       VALUES ?`,
+      [
+        steps.map((step) => [
+          workflowId,
+          version,
+          step.stepOrder,
+          step.stepName,
+          step.stepType,
+          step.targetTypeId,
+          step.inputMapping,
+          step.outputMapping,
+          step.errorHandling,
+          step.maxRetries,
+        ]),
+      ],
+    );
+  }
+
+  /** The step rows of a version, in step_order. */
+  static async steps(db: Db, workflowId: string, version: number): Promise<WorkflowStep[]> {
+    return repositoryOf(db, WorkflowStep).find({
+      where: { workflowId, workflowVersion: version },
+      order: { stepOrder: 'ASC' },
+    });
+  }
+
+  static async sourceExists(db: Db, sourceId: string): Promise<boolean> {
+    return repositoryOf(db, CrawlSource).existsBy({ id: sourceId });
+  }
+
+  /** Which of these target type ids exist. */
+  static async existingTargetTypes(db: Db, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await repositoryOf(db, TargetType).find({
+      where: { id: In([...ids]) },
+      select: { id: true },
+    });
+    return new Set(rows.map((row) => String(row.id)));
+  }
+}

@@ -9,3 +9,18 @@ export * from './lib/migrations';
 export * from './lib/db-errors';
 export * from './lib/url-validators';
 export * from './lib/db';
+export {
+  IntervalHistoryRepository,
+  ScheduleClaimRepository,
+  ScheduleDecisionsRepository,
+  SchedulesRepository,
+} from './lib/schedules';
+export type {
+  ActiveJobs,
+  ClaimedSchedule,
+  NewIntervalChange,
+  NewScheduleDecision,
+  ScheduleAdvance,
+  ScheduleValues,
+  UnadjustedJob,
+} from './lib/schedules';

@@ -24,3 +24,20 @@ export type {
   ScheduleValues,
   UnadjustedJob,
 } from './lib/schedules';
+export {
+  ARCHIVED_TABLES,
+  ArchivedJobsRepository,
+  JobArchiveRepository,
+  MaintenanceLockRepository,
+  QueuePartitionsRepository,
+  RetentionMetricsRepository,
+} from './lib/retention';
+export type {
+  ArchiveColumns,
+  ArchivedRows,
+  ArchivedTable,
+  LockOutcome,
+  OldestLiveRowAges,
+  PartitionBound,
+  QueuePartitionInfo,
+} from './lib/retention';

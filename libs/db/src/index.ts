@@ -15,3 +15,35 @@ export * from './lib/limits';
 export * from './lib/catalog';
 export * from './lib/with-deadlock-retry';
 export * from './lib/workflows';
+export {
+  IntervalHistoryRepository,
+  ScheduleClaimRepository,
+  ScheduleDecisionsRepository,
+  SchedulesRepository,
+} from './lib/schedules';
+export type {
+  ActiveJobs,
+  ClaimedSchedule,
+  NewIntervalChange,
+  NewScheduleDecision,
+  ScheduleAdvance,
+  ScheduleValues,
+  UnadjustedJob,
+} from './lib/schedules';
+export {
+  ARCHIVED_TABLES,
+  ArchivedJobsRepository,
+  JobArchiveRepository,
+  MaintenanceLockRepository,
+  QueuePartitionsRepository,
+  RetentionMetricsRepository,
+} from './lib/retention';
+export type {
+  ArchiveColumns,
+  ArchivedRows,
+  ArchivedTable,
+  LockOutcome,
+  OldestLiveRowAges,
+  PartitionBound,
+  QueuePartitionInfo,
+} from './lib/retention';

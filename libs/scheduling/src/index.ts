@@ -5,7 +5,7 @@ export * from './lib/scheduler.module';
 export * from './lib/scheduler.service';
 export type { ScheduleFields, ScheduleInput } from './lib/store/schedule-input';
 export { validateScheduleInput } from './lib/store/schedule-input';
-export type { ScheduleRow } from './lib/store/schedule-rows';
+export type { ScheduleView } from './lib/store/schedule-view';
 export * from './lib/store/schedules';
 export { adjustDynamicSchedules } from './lib/tick/adjust-dynamic';
 export { claimDueSchedules } from './lib/tick/claim-due-schedules';

@@ -70,9 +70,9 @@ export async function runMaintenance(
   options: MaintenanceOptions = {},
 ): Promise<MaintenanceReport> {
   const started = performance.now();
-  const outcome = await withMaintenanceLock(dataSource, async (runner) => {
+  const outcome = await withMaintenanceLock(dataSource, async (connection) => {
     const partitions = await part(() =>
-      maintainQueuePartitions(runner, (options.now ?? new Date()).getTime(), {
+      maintainQueuePartitions(connection, (options.now ?? new Date()).getTime(), {
         aheadDays: settings.partitionsAheadDays,
         retentionDays: settings.queueRetentionDays,
       }),

@@ -1,3 +1,4 @@
+import { Db, RetentionMetricsRepository } from '@crawlflow/db';
 import type { MetricsService } from '@crawlflow/observability';
 import type { DataSource } from 'typeorm';
 
@@ -14,15 +15,9 @@ export interface OldestLiveRows {
 }
 
 /** How far behind the retention is: a growing value means entries are stuck or archiving lags. */
-export async function measureOldestLiveRows(dataSource: DataSource): Promise<OldestLiveRows> {
-  const [queues] = await dataSource.query(
-    `SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, MIN(created_at), NOW(3))) AS age
-       FROM crawling_queues WHERE status IN ('WAITING', 'PROCESSING')`,
-  );
-  const [jobs] = await dataSource.query(
-    'SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, MIN(created_at), NOW(3))) AS age FROM crawling_jobs',
-  );
-  return { crawling_queues: Number(queues.age ?? 0), crawling_jobs: Number(jobs.age ?? 0) };
+export async function measureOldestLiveRows(db: Db): Promise<OldestLiveRows> {
+  const ages = await RetentionMetricsRepository.oldestLiveRowAges(db);
+  return { crawling_queues: ages.queueEntrySeconds, crawling_jobs: ages.jobSeconds };
 }
 
 /** The retention series; one instance per MetricsService (the helpers return registered metrics). */

@@ -1,5 +1,5 @@
 import type { DatabaseConfig } from '@crawlflow/config';
-import { createDataSource } from '@crawlflow/db';
+import { createDataSource, probeDatabase } from '@crawlflow/db';
 
 export interface WaitForDatabaseOptions {
   /** Aborted on shutdown: the wait ends early and resolves false. */
@@ -57,7 +57,7 @@ async function probe(config: DatabaseConfig): Promise<void> {
   });
   await dataSource.initialize();
   try {
-    await dataSource.query('SELECT 1');
+    await probeDatabase(dataSource);
   } finally {
     await dataSource.destroy();
   }

@@ -1,3 +1,4 @@
+import { probeDatabase } from '@crawlflow/db';
 import type { AmqpClient } from '@crawlflow/messaging';
 import type { DataSource } from 'typeorm';
 import { ReadinessCheck } from './readiness';
@@ -8,7 +9,7 @@ export function databaseCheck(dataSource: DataSource): ReadinessCheck {
     name: 'database',
     run: async () => {
       if (!dataSource.isInitialized) throw new Error('the data source is not initialised');
-      await dataSource.query('SELECT 1');
+      await probeDatabase(dataSource);
     },
   };
 }

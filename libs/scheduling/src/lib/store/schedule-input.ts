@@ -1,7 +1,7 @@
 import { invalid } from '@crawlflow/engine';
 import { validateCron, validateTimezone } from '../cron/cron-schedule';
 import { clampInterval, DEFAULT_ADAPTIVE_RATES, DEFAULT_INTERVAL_SECONDS } from '../policy/adaptive-interval';
-import type { ScheduleRow } from './schedule-rows';
+import type { ScheduleView } from './schedule-view';
 
 /** Body of POST /api/schedules (PATCH takes any subset except workflow_id). snake_case like the schema. */
 export interface ScheduleInput {
@@ -24,7 +24,7 @@ export interface ScheduleInput {
 
 /** The writable columns after validation. */
 export type ScheduleFields = Pick<
-  ScheduleRow,
+  ScheduleView,
   | 'workflow_id'
   | 'target_id'
   | 'schedule_type'

@@ -4,5 +4,5 @@ export * from './lib/task-errors';
 export * from './lib/task-messages';
 export * from './lib/topology';
 export * from './lib/validation';
-export * from './lib/workflow-definition';
+export * from './lib/workflow';
 export * from './lib/user-regex';

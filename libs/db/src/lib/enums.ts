@@ -1,7 +1,7 @@
 /**
- * Enum columns of the seed ERD, value for value and in the seed's order. The order is part of the
- * schema: MySQL sorts an ENUM by its index, which the queue-claim query relies on
- * (`ORDER BY queue_type` puts HIGH_PRIORITY first).
+ * Enum columns of the original design's ERD, value for value and in its order (docs/data-model.md).
+ * The order is part of the schema: MySQL sorts an ENUM by its index, which the queue-claim query
+ * relies on (`ORDER BY queue_type` puts HIGH_PRIORITY first).
  */
 
 export enum WorkflowType {
@@ -71,7 +71,7 @@ export enum QueueStatus {
   FAILED = 'FAILED',
 }
 
-/** Not in the seed: which RabbitMQ stage (`crawl.<stage>.<tier>`) a ledger entry is published to. */
+/** Ours, not the original design's: which RabbitMQ stage (`crawl.<stage>.<tier>`) an entry goes to. */
 export enum QueueStage {
   FETCH = 'FETCH',
   PARSE = 'PARSE',

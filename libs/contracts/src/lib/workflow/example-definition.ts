@@ -1,6 +1,7 @@
 /**
- * The seed design's example workflow, verbatim: paginated list pages, items parsed from each. The
- * OpenAPI example and the tests that hold the product to the seed use this one copy.
+ * The original design's example workflow, verbatim: paginated list pages, items parsed from each
+ * (docs/data-model.md#crawling_workflows). The OpenAPI example and the tests that hold the product to
+ * that design use this one copy.
  */
 export const SEED_EXAMPLE_DEFINITION = {
   steps: [

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { finishJob } from './job-finisher';
 
-/** The seed's defaults for a workflow without a parallel_execution_config row. */
+/** The original design's defaults for a workflow without a parallel_execution_config row. */
 export const DEFAULT_MAX_PARALLEL_JOBS = 5;
 export const DEFAULT_MAX_PARALLEL_TASKS = 10;
 

@@ -3,7 +3,8 @@
  * 1,024,000 finished entries in today's partition and 10,000 WAITING ones in tomorrow's; the
  * maintenance routine then runs with its clock 10 days ahead, dropping today's partition (all
  * finished) and keeping tomorrow's (it holds live entries). The claim is the relay's query (the
- * seed's), LIMIT 100 FOR UPDATE SKIP LOCKED, each in its own transaction, rolled back.
+ * original design's claim query), LIMIT 100 FOR UPDATE SKIP LOCKED, each in its own transaction,
+ * rolled back.
  * `node -r @swc-node/register bench/retention.bench.ts`
  */
 import { DAY_MS, runMaintenance } from '@crawlflow/retention';

@@ -24,7 +24,7 @@ let siteUrl: string;
 let cluster: LocalCluster;
 const lines: Array<{ at: number; process: string; line: string }> = [];
 
-/** A shop with one list page; page 2 answers 404, which ends the seed workflow's pagination. */
+/** A shop with one list page; page 2 answers 404, which ends the example workflow's pagination. */
 function startSite(): Promise<Server> {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');

@@ -6,5 +6,5 @@ export * from './lib/task-messages';
 export * from './lib/topology';
 export * from './lib/validation';
 export * from './lib/vocabulary';
-export * from './lib/workflow-definition';
+export * from './lib/workflow';
 export * from './lib/user-regex';

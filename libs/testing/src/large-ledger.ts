@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 
-/** The seed's claim query as the relay runs it (TaskLedger.claimDue), for EXPLAIN and timing. */
+/** The original design's claim query as the relay runs it (TaskLedger.claimDue), for EXPLAIN and timing. */
 export const CLAIM_QUERY = `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload
   FROM crawling_queues
  WHERE status = 'WAITING' AND scheduled_for <= NOW(3)

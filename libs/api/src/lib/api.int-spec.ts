@@ -225,7 +225,7 @@ describe('control-plane API', () => {
   describe('workflows', () => {
     let workflowId: string;
 
-    it('accepts the seed example verbatim as version 1', async () => {
+    it("accepts the original design's example definition verbatim as version 1", async () => {
       const created = await call('POST', '/api/workflows', {
         workflow_name: 'seed example',
         workflow_type: 'INCREMENTAL',

@@ -33,7 +33,8 @@ export interface ApiModuleOptions {
 
 /**
  * The control-plane HTTP API (`/api/...`, OpenAPI at `/api/docs`), the trigger-event consumer and
- * the seed's key metrics. Needs DbModule, MessagingModule and ObservabilityModule in the same app.
+ * the original design's key metrics (docs/data-model.md#monitoring-queries). Needs DbModule,
+ * MessagingModule and ObservabilityModule in the same app.
  */
 @Module({})
 export class ApiModule {

@@ -23,7 +23,7 @@ import {
   SchemaError,
   type Json,
 } from './validation';
-import type { FieldSpec, TransformOperation } from './workflow-definition';
+import type { FieldSpec, TransformOperation } from './workflow';
 
 /** What each stage's tasks carry and report: the payload its worker reads, the output it returns. */
 export interface StageContract {

@@ -1,4 +1,4 @@
-import type { FieldSpec, TransformOperation } from './workflow-definition';
+import type { FieldSpec, TransformOperation } from './workflow';
 
 /**
  * What the engine puts in a task's payload and what each stage's worker reports back. Workers echo

@@ -1,7 +1,8 @@
 /**
  * The product's statuses and types, each defined once (docs/data-model.md lists what each value
- * means). Enum columns, API validation, SQL and the CLI all take them from here; the order of each
- * list is the enum column's order.
+ * means). Enum columns, API validation, SQL and the CLI all take them from here. The order of each
+ * list is the enum column's order, and is part of the schema: MySQL sorts an ENUM by its index
+ * (the queue-claim query's `ORDER BY queue_type` puts HIGH_PRIORITY first).
  */
 
 export const WORKFLOW_TYPES = ['FULL_SCAN', 'INCREMENTAL', 'TARGETED'] as const;

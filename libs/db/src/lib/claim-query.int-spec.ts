@@ -1,7 +1,7 @@
 import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
 import { QueryRunner } from 'typeorm';
 
-/** The seed's "next entries to run" query, verbatim (docs: workflow-domain, 6. crawling_queues). */
+/** The original design's claim query, verbatim (docs/data-model.md#the-claim-query). */
 const CLAIM_QUERY = `SELECT * FROM crawling_queues
 WHERE status = 'WAITING'
   AND scheduled_for <= NOW()
@@ -27,7 +27,7 @@ interface QueueRow {
   priority: number;
 }
 
-describe('the seed queue-claim query', () => {
+describe("the original design's queue-claim query", () => {
   let db: TestDatabase;
 
   beforeAll(async () => {

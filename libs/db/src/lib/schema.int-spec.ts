@@ -4,10 +4,11 @@ import { revertAllMigrationsOf } from './migrate';
 import { MIGRATIONS } from './migrations';
 
 /**
- * The expected schema, written down from the seed ERD (shared/seed/workflow-domain.ko.md) and the
- * brief, independently of the entities and the migration. Types: a bare name is information_schema
- * DATA_TYPE; `varchar(n)` / `char(n)` compare COLUMN_TYPE; `enum:A,B` compares the value list in
- * order; `json` is DATA_TYPE json (MySQL) or longtext (MariaDB's alias); boolean is tinyint.
+ * The expected schema, written down from the original design's ERD and our additions to it
+ * (docs/data-model.md), independently of the entities and the migration. Types: a bare name is
+ * information_schema DATA_TYPE; `varchar(n)` / `char(n)` compare COLUMN_TYPE; `enum:A,B` compares
+ * the value list in order; `json` is DATA_TYPE json (MySQL) or longtext (MariaDB's alias); boolean
+ * is tinyint.
  */
 const SEED_TABLES: Record<string, Record<string, string>> = {
   crawling_workflows: {
@@ -109,7 +110,7 @@ const SEED_TABLES: Record<string, Record<string, string>> = {
     completed_at: 'timestamp',
     created_at: 'timestamp',
   },
-  // The seed's advanced tables.
+  // The original design's advanced tables.
   target_workflow_mappings: {
     target_type_id: 'bigint',
     workflow_id: 'bigint',
@@ -129,7 +130,7 @@ const SEED_TABLES: Record<string, Record<string, string>> = {
   },
 };
 
-/** Columns the brief adds to seed tables, and the tables it adds. */
+/** Columns we add to the original design's tables, and the tables we add (docs/data-model.md). */
 const EXTRA_COLUMNS: Record<string, Record<string, string>> = {
   crawling_jobs: {
     priority: 'int',
@@ -226,7 +227,7 @@ const EXTRA_COLUMNS: Record<string, Record<string, string>> = {
   url_validators: { records_gzip: 'longblob', records_count: 'int', records_version: 'int' },
 };
 
-/** index name → columns in order, per table (PRIMARY included where the seed fixes it). */
+/** index name → columns in order, per table (PRIMARY included where the original design fixes it). */
 const EXPECTED_INDEXES: Record<string, Record<string, string[]>> = {
   crawling_tasks: {
     idx_tasks_job_status: ['job_id', 'status'],
@@ -351,7 +352,7 @@ describe('the initial schema', () => {
     await db?.drop();
   });
 
-  it('has every seed, extra and stand-in column with its type and enum values', async () => {
+  it("has every original design's, extra and stand-in column with its type and enum values", async () => {
     const rows = await db.dataSource.query<ColumnRow[]>(
       'SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?',
       [schema()],
@@ -396,7 +397,7 @@ describe('the initial schema', () => {
     }
   });
 
-  it('has the seed indexes and the claim, lease, due-schedule and job indexes', async () => {
+  it("has the original design's indexes and the claim, due-schedule and job indexes", async () => {
     const rows = await db.dataSource.query<
       { TABLE_NAME: string; INDEX_NAME: string; COLUMN_NAME: string; NON_UNIQUE: number | string }[]
     >(

@@ -77,7 +77,7 @@ describe('queue partition maintenance', () => {
     expect(await partitionNames(db)).toEqual([dayName(1), ...expectedAdded, 'p_future']);
     expect(await countIn(db, dayName(1))).toBe(21);
 
-    // The kept entry is still claimable by the relay's (the seed's) claim query.
+    // The kept entry is still claimable by the relay's (the original design's) claim query.
     const claimed = await db.dataSource.transaction((manager) => TaskLedger.claimDue(manager, 10));
     expect(claimed.map((entry) => entry.id)).toEqual([waiting]);
 

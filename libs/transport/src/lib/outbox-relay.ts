@@ -18,11 +18,11 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes due WAITING ledger entries. Each round claims a batch with the seed's claim query
- * (FOR UPDATE SKIP LOCKED, so replicas and concurrent rounds share the work), publishes it, waits
- * for the broker's confirms and only then marks the entries PROCESSING, in the same transaction. A
- * crash before the commit leaves them WAITING: they are published again (at-least-once; consumers
- * dedup by ledger).
+ * Publishes due WAITING ledger entries. Each round claims a batch with the original design's claim
+ * query (docs/data-model.md#the-claim-query; FOR UPDATE SKIP LOCKED, so replicas and concurrent
+ * rounds share the work), publishes it, waits for the broker's confirms and only then marks the
+ * entries PROCESSING, in the same transaction. A crash before the commit leaves them WAITING: they
+ * are published again (at-least-once; consumers dedup by ledger).
  */
 export class OutboxRelay {
   private running = false;

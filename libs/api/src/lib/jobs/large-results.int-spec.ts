@@ -142,7 +142,7 @@ describe('a list page of 200 products with long Korean names', () => {
     for (let id = 1; id <= PRODUCTS; id += 1) expect(byName.get(koreanName(id))).toBe(`₩${id * 1000}`);
   }
 
-  it('runs the seed example verbatim: SUCCESS, and the items route answers all 200 records intact', async () => {
+  it("runs the original design's example verbatim: SUCCESS, and the items route answers all 200 records intact", async () => {
     const { status, id } = await runToEnd(SEED_EXAMPLE_DEFINITION);
     expect(status).toBe('SUCCESS');
     expectIntact(await allItems(id));

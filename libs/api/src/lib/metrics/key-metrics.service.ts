@@ -5,14 +5,14 @@ import { MetricsService } from '@crawlflow/observability';
 import type { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 
-/** How often the seed's key figures are recomputed from the database. */
+/** How often the original design's key figures are recomputed from the database. */
 export const KEY_METRICS_INTERVAL_MS = Symbol('KEY_METRICS_INTERVAL_MS');
 
 /**
- * The seed's four key figures as gauges, recomputed from the database every few seconds (one small
- * query each, on indexed columns): job success rate and average execution time of the jobs that
- * finished in the last hour, queue depth per tier (ledger WAITING + PROCESSING), and the retry rate
- * of the tasks created in the last hour.
+ * The original design's four key figures as gauges, recomputed from the database every few seconds
+ * (one query each; docs/data-model.md#monitoring-queries says what each reads): job success rate and
+ * average execution time of the jobs that finished in the last hour, queue depth per tier (ledger
+ * WAITING + PROCESSING), and the retry rate of the tasks created in the last hour.
  */
 @Injectable()
 export class KeyMetricsService implements OnApplicationBootstrap, OnModuleDestroy {

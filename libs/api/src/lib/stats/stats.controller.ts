@@ -47,7 +47,7 @@ export class StatsController {
   async alerts(@Query() query: Record<string, unknown>) {
     const threshold = queryInt(query, 'threshold', 20, 0, 100);
     const windowMinutes = queryInt(query, 'window_minutes', 60, 1, 43_200);
-    // The seed's alert, parameterised: failure rate of the jobs created within the window.
+    // The original design's alert, parameterised: failure rate of the jobs created within the window.
     const rows = (await this.db.query(
       `SELECT w.id AS workflow_id, w.workflow_name,
               COUNT(*) AS total_jobs,

@@ -27,7 +27,7 @@ const LIST = `<html><head><title>Shop</title></head><body>
 </body></html>`;
 
 describe('parseHtml', () => {
-  it('reads the seed example: items with trimmed text fields', () => {
+  it("reads the original design's example: items with trimmed text fields", () => {
     const records = parseHtml(
       LIST,
       'http://shop.test/list?page=1',

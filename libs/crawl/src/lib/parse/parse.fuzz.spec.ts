@@ -3,7 +3,7 @@ import { TaskFailure } from '@crawlflow/contracts';
 import { extractLinks, parseHtml } from './html.parser';
 import { parseJson } from './json.parser';
 
-/** mulberry32: a small seeded PRNG, so a failing document can be reproduced from the seed. */
+/** mulberry32: a small seeded PRNG, so a failing document can be reproduced from its seed. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

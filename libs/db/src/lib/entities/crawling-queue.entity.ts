@@ -17,8 +17,8 @@ import {
  * - no relations here, so the schema builder never proposes a foreign key for it.
  */
 @Entity({ name: 'crawling_queues' })
-// The seed's claim query: WHERE status='WAITING' AND scheduled_for <= NOW()
-// ORDER BY queue_type, priority DESC, created_at LIMIT 10 FOR UPDATE SKIP LOCKED.
+// The original design's claim query (docs/data-model.md#the-claim-query): WHERE status='WAITING' AND
+// scheduled_for <= NOW() ORDER BY queue_type, priority DESC, created_at LIMIT 10 FOR UPDATE SKIP LOCKED.
 // The migration declares priority DESC (TypeORM cannot say it) so the index yields rows in exactly
 // that order: the query reads ~10 entries and locks only those. With a (status, scheduled_for)
 // index instead, the optimizer range-scans every due entry, sorts them, and locks them all, so a
@@ -27,7 +27,7 @@ import {
 @Index('idx_queues_claim', ['status', 'queueType', 'priority', 'createdAt', 'scheduledFor'])
 @Index('idx_queues_task', ['taskId'])
 @Index('idx_queues_job_status', ['jobId', 'status', 'scheduledFor'])
-// Lease recovery: PROCESSING entries whose lease ran out are dispatched again.
+// Lease recovery has no index of its own: the sweeper walks the PROCESSING range of idx_queues_claim.
 export class CrawlingQueue {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

@@ -14,7 +14,7 @@ import { CrawlingJob } from './crawling-job.entity';
 import { WorkflowStep } from './workflow-step.entity';
 
 @Entity({ name: 'crawling_tasks' })
-// Seed indexes. The seed's idx_tasks_retry is partial (WHERE status='FAILED' AND retry_count < 3);
+// The original design's indexes. Its idx_tasks_retry is partial (WHERE status='FAILED' AND retry_count < 3);
 // MySQL has no partial index, so it is a plain one on the same columns.
 @Index('idx_tasks_job_status', ['jobId', 'status'])
 @Index('idx_tasks_retry', ['status', 'retryCount'])

@@ -34,7 +34,7 @@ export class CrawlingWorkflow {
   @Column({ name: 'workflow_type', type: 'enum', enum: WORKFLOW_TYPES })
   workflowType!: WorkflowType;
 
-  /** JSON text (see the seed's definition example); validated by the contracts lib, not here. */
+  /** JSON text (docs/data-model.md#crawling_workflows); validated by the contracts lib, not here. */
   @Column({ name: 'workflow_definition', type: 'text', nullable: true })
   workflowDefinition!: string | null;
 

@@ -1,4 +1,7 @@
-/** Scheduler policy enums (not in the seed), in their own file so entities can share them without a cycle. */
+/**
+ * Scheduler policy enums (ours, not the original design's: docs/data-model.md#crawling_schedules), in
+ * their own file so entities can share them without a cycle.
+ */
 
 export enum MissedRunPolicy {
   SKIP = 'SKIP',

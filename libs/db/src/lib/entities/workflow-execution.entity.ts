@@ -40,7 +40,7 @@ export class WorkflowExecution {
   @Column({ name: 'status', type: 'enum', enum: EXECUTION_STATUSES, default: 'RUNNING' })
   status!: ExecutionStatus;
 
-  /** JSON text: checkpoint of the run (page, progress…), see the seed's example. */
+  /** JSON text: checkpoint of the run (page, progress…), see docs/data-model.md#workflow_executions. */
   @Column({ name: 'context', type: 'text', nullable: true })
   context!: string | null;
 

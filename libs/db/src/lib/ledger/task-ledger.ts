@@ -87,8 +87,9 @@ export class TaskLedger {
   }
 
   /**
-   * The seed's claim query: due WAITING entries, high tier first, then priority, then age. The rows
-   * stay locked (SKIP LOCKED for other relays) until the caller's transaction ends.
+   * The original design's claim query (docs/data-model.md#the-claim-query): due WAITING entries,
+   * high tier first, then priority, then age. The rows stay locked (SKIP LOCKED for other relays)
+   * until the caller's transaction ends.
    */
   static async claimDue(manager: EntityManager, limit: number): Promise<ClaimedEntry[]> {
     const rows: Array<{

@@ -1,10 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The whole seed schema (docs: shared/seed/workflow-domain.ko.md) plus the extra columns, tables,
- * stand-ins and indexes the platform needs. Hand-written from TypeORM's generated DDL so that the
- * entities and this file agree (schema.int-spec.ts checks it), with two things TypeORM cannot say:
- * the partitioned crawling_queues table and the v_job_statistics view.
+ * The original design's schema plus the extra columns, tables, stand-ins and indexes the platform
+ * needs (docs/data-model.md says which is which, and why). Hand-written from TypeORM's generated
+ * DDL so that the entities and this file agree (schema.int-spec.ts checks it), with two things
+ * TypeORM cannot say: the partitioned crawling_queues table and the v_job_statistics view.
  *
  * Portable across MySQL 8 and MariaDB 10.6+: no MariaDB-only syntax. Every table is InnoDB utf8mb4.
  */
@@ -81,7 +81,7 @@ const JOB_COLUMNS = `
     \`created_at\` timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     \`updated_at\` timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),`;
 
-/** The seed's view, verbatim. */
+/** The original design's view, verbatim (docs/data-model.md#v_job_statistics). */
 const JOB_STATISTICS_VIEW = `CREATE VIEW v_job_statistics AS
 SELECT 
     DATE(created_at) as job_date,
@@ -154,7 +154,7 @@ export class InitialSchema1764374400000 implements MigrationInterface {
     CONSTRAINT \`fk_targets_type\` FOREIGN KEY (\`target_type_id\`) REFERENCES \`target_types\` (\`id\`) ON DELETE RESTRICT ON UPDATE NO ACTION
   ) ${TABLE_OPTIONS}`);
 
-    // Seed tables. Deleting a source never takes its workflows along (RESTRICT).
+    // The original design's tables. Deleting a source never takes its workflows along (RESTRICT).
     await queryRunner.query(`CREATE TABLE \`crawling_workflows\` (
     \`id\` bigint NOT NULL AUTO_INCREMENT,
     \`source_id\` bigint NULL,
@@ -241,7 +241,7 @@ export class InitialSchema1764374400000 implements MigrationInterface {
   ) ${TABLE_OPTIONS}`);
 
     // Tasks are part of their job (CASCADE); replacing steps keeps the tasks that ran (SET NULL).
-    // idx_tasks_retry is the seed's partial index made plain: MySQL has no partial indexes.
+    // idx_tasks_retry is the original design's partial index made plain: MySQL has no partial indexes.
     await queryRunner.query(`CREATE TABLE \`crawling_tasks\` (
     \`id\` bigint NOT NULL AUTO_INCREMENT,
     \`job_id\` bigint NOT NULL,
@@ -290,7 +290,7 @@ export class InitialSchema1764374400000 implements MigrationInterface {
     CONSTRAINT \`fk_executions_job\` FOREIGN KEY (\`job_id\`) REFERENCES \`crawling_jobs\` (\`id\`) ON DELETE CASCADE ON UPDATE NO ACTION
   ) ${TABLE_OPTIONS}`);
 
-    // Advanced tables from the seed. An edge or a mapping means nothing without both ends (CASCADE).
+    // The original design's advanced tables. An edge or a mapping means nothing without both ends (CASCADE).
     await queryRunner.query(`CREATE TABLE \`job_dependencies\` (
     \`job_id\` bigint NOT NULL,
     \`depends_on_job_id\` bigint NOT NULL,

@@ -3,10 +3,11 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
 
 /**
- * What the scheduler needs beyond the seed: per-schedule missed-run and overlap policies, the
- * adaptive (DYNAMIC) interval with its rates and bounds, a log of every scheduling decision, and
- * the history of interval adjustments (one row per finished job, which is also the marker that the
- * job has been adjusted for). Portable across MySQL 8 and MariaDB 10.6+.
+ * What the scheduler needs beyond the original design (docs/data-model.md#crawling_schedules):
+ * per-schedule missed-run and overlap policies, the adaptive (DYNAMIC) interval with its rates and
+ * bounds, a log of every scheduling decision, and the history of interval adjustments (one row per
+ * finished job, which is also the marker that the job has been adjusted for). Portable across
+ * MySQL 8 and MariaDB 10.6+.
  */
 export class SchedulerPolicies1764460800000 implements MigrationInterface {
   name = 'SchedulerPolicies1764460800000';

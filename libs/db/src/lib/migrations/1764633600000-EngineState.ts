@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
 
 /**
- * What the workflow engine keeps beside the seed tables:
+ * What the workflow engine keeps beside the original design's tables (docs/data-model.md#engine-state):
  * - crawl_pages: fetched bodies (gzip) that PARSE tasks read by reference, so pages never pass
  *   through the ledger's TEXT payloads (docs/adr/0005-page-bodies-by-reference.md); one per FETCH
  *   task, so a second delivery of a fetch whose result is not applied yet reuses the page;

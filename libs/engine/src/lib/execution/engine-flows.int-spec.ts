@@ -80,7 +80,7 @@ describe('workflow engine over the real transport and a local shop', () => {
     await vhost?.delete();
   });
 
-  /** A workflow with 64 tasks in flight per job: the seed's default of 10 would make big jobs slow. */
+  /** A workflow with 64 tasks in flight per job: the design's default of 10 would make big jobs slow. */
   async function wideWorkflow(...args: Parameters<typeof insertWorkflowWithDefinition>): Promise<string> {
     const workflowId = await insertWorkflowWithDefinition(...args);
     await db.dataSource.query(
@@ -122,7 +122,7 @@ describe('workflow engine over the real transport and a local shop', () => {
     };
   }
 
-  it('runs the seed example verbatim: 50 list pages × 20 items, stopped by page 51 answering 404', async () => {
+  it("runs the original design's example verbatim: 50 list pages × 20 items, stopped by page 51 answering 404", async () => {
     shop = await startSampleShop({ pages: 50, itemsPerPage: 20 });
     const source = await insertSource(db.dataSource, shop.url);
     const workflowId = await insertWorkflowWithDefinition(db.dataSource, SEED_EXAMPLE_DEFINITION, {

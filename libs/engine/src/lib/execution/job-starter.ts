@@ -97,7 +97,7 @@ export class JobStarter {
   }
 
   /**
-   * A RETRY job re-runs its source job's FAILED tasks (the seed's idx_tasks_retry query). A failed
+   * A RETRY job re-runs its source job's FAILED tasks (docs/data-model.md#crawling_tasks). A failed
    * PARSE cannot be run again as it was: its page went with the job that fetched it. The FETCH that
    * fed it is planned instead (in full: a 304 would bring nothing to parse), and its PARSE follows.
    */
@@ -143,5 +143,5 @@ export class JobStarter {
   }
 }
 
-/** A RETRY job takes failed tasks whose retry_count is under this (the original design's idx_tasks_retry bound). */
+/** A RETRY job takes failed tasks whose retry_count is under this (the original design's retry bound). */
 export const RETRY_JOB_LIMIT = 3;

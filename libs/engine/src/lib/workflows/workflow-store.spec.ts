@@ -2,7 +2,7 @@ import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { validateDefinition } from './workflow-store';
 
 describe('workflow definitions', () => {
-  it('accepts the seed example and keeps its text as submitted', () => {
+  it("accepts the original design's example and keeps its text as submitted", () => {
     const { definition, text } = validateDefinition(SEED_EXAMPLE_DEFINITION);
     expect(definition.steps.map((step) => step.type)).toEqual(['FETCH', 'PARSE']);
     expect(JSON.parse(text)).toEqual(SEED_EXAMPLE_DEFINITION);

@@ -1,5 +1,5 @@
-import { compileUserRegex, UserRegexError } from './user-regex';
-import { isRecord, SchemaError } from './validation';
+import { compileUserRegex, UserRegexError } from '../user-regex';
+import { isRecord, SchemaError } from '../validation';
 
 // Keywords whose value is a subschema, a list of them, or a map of them (draft-07 and 2019/2020).
 // Only these are walked: `const`, `enum`, `default` and `examples` hold data, where a key called

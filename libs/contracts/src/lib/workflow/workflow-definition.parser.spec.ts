@@ -1,5 +1,5 @@
-import { SchemaError } from './validation';
-import { parseWorkflowDefinition } from './workflow-definition';
+import { SchemaError } from '../validation';
+import { parseWorkflowDefinition } from './workflow-definition.parser';
 
 type Step = Record<string, unknown>;
 

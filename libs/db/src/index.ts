@@ -47,3 +47,4 @@ export type {
   PartitionBound,
   QueuePartitionInfo,
 } from './lib/retention';
+export * from './lib/items';

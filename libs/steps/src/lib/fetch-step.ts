@@ -37,7 +37,8 @@ export function fetchStep(
     // A list page's 304 is only of use when its records, from this workflow version's parse, are
     // kept to plan its detail pages from.
     const reusable =
-      !payload.fans_out || (stored?.hasRecords === true && stored.recordsVersion === payload.workflow_version);
+      !payload.fans_out ||
+      (stored?.hasRecords === true && stored.recordsVersion === payload.workflow_version);
     const conditional = stored && reusable ? stored : undefined;
     const page = await fetcher.fetchPage({
       url: payload.url,

@@ -1,4 +1,9 @@
-import { parseStagePayload, type ParseTaskOutput, type RecordProblem, type TaskMessage } from '@crawlflow/contracts';
+import {
+  parseStagePayload,
+  type ParseTaskOutput,
+  type RecordProblem,
+  type TaskMessage,
+} from '@crawlflow/contracts';
 import { applyTransforms, createValidator, extractLinks, parseHtml, parseJson } from '@crawlflow/crawl';
 import { permanent } from '@crawlflow/contracts';
 import { type TaskOutput } from '@crawlflow/transport';

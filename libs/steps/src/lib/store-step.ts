@@ -1,6 +1,6 @@
-import type { StoreTaskOutput, TaskMessage } from '@crawlflow/contracts';
-import { parseStagePayload, permanent } from '@crawlflow/contracts';
+import { parseStagePayload, permanent, type StoreTaskOutput, type TaskMessage } from '@crawlflow/contracts';
 import { storeItems } from '@crawlflow/crawl';
+import { JobsRepository } from '@crawlflow/db';
 import type { TaskOutput } from '@crawlflow/transport';
 import type { DataSource } from 'typeorm';
 
@@ -9,20 +9,20 @@ export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promis
   return async (task) => {
     const payload = parseStagePayload('store', task.payload);
     const result = await dataSource.transaction('READ COMMITTED', async (manager) => {
-      // Under a shared lock on the job: a cancel (which locks it) either comes after these writes or
-      // before them, and then nothing is written.
-      const [job] = (await manager.query('SELECT status FROM crawling_jobs WHERE id = ? LOCK IN SHARE MODE', [
-        task.job_id,
-      ])) as Array<{ status: string }>;
-      if (job?.status !== 'RUNNING')
-        throw permanent(`job ${task.job_id} is ${job?.status ?? 'gone'}: nothing stored`, 'JOB_ENDED');
-      return storeItems(manager, {
+      const stored = await storeItems(manager, {
         workflowId: payload.workflow_id,
         jobId: task.job_id,
         key: payload.key,
         records: payload.records,
         ...(payload.ctx.source?.fetched_at ? { fetchedAt: payload.ctx.source.fetched_at } : {}),
       });
+      // Only now, just before the commit, the job's status under a shared lock: a cancel (which
+      // locks the job) comes wholly before these writes (they roll back) or after them, and the
+      // lock is held for moments, not for the upserts.
+      const status = await JobsRepository.statusShared(manager, task.job_id);
+      if (status !== 'RUNNING')
+        throw permanent(`job ${task.job_id} is ${status ?? 'gone'}: nothing stored`, 'JOB_ENDED');
+      return stored;
     });
     const output: StoreTaskOutput = {
       inserted: result.inserted,
@@ -30,6 +30,7 @@ export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promis
       unchanged: result.unchanged,
       skipped: result.skipped,
       ...(result.skipReasons.length > 0 ? { skipped_reasons: result.skipReasons } : {}),
+      ...(result.lastKey !== undefined ? { last_key: result.lastKey.slice(0, 255) } : {}),
     };
     return { output };
   };

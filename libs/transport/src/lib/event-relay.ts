@@ -1,4 +1,5 @@
 import { ConfirmPublisher, MessagingLogger, silentLogger } from '@crawlflow/messaging';
+import { OutboxRepository } from '@crawlflow/db';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -51,26 +52,23 @@ export class EventRelay {
 
   private runOnce(): Promise<number> {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
-      const rows = (await manager.query(
-        `SELECT id, exchange, routing_key, body FROM outbox_events
-          WHERE published_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [this.options.batchSize],
-      )) as Array<{ id: string; exchange: string; routing_key: string; body: string }>;
-      if (rows.length === 0) return 0;
+      const events = await OutboxRepository.claimUnpublished(manager, this.options.batchSize);
+      if (events.length === 0) return 0;
       await this.publisher.publishAll(
-        rows.map((row) => ({
-          exchange: row.exchange,
-          routingKey: row.routing_key,
-          content: Buffer.from(row.body),
-          options: { messageId: `event-${row.id}`, type: row.routing_key },
+        events.map((event) => ({
+          exchange: event.exchange,
+          routingKey: event.routingKey,
+          content: Buffer.from(event.body),
+          options: { messageId: `event-${event.id}`, type: event.routingKey },
           // Job events are for whoever listens: none bound is not an error.
           mandatory: false,
         })),
       );
-      await manager.query('UPDATE outbox_events SET published_at = NOW(3) WHERE id IN (?)', [
-        rows.map((row) => row.id),
-      ]);
-      return rows.length;
+      await OutboxRepository.markPublished(
+        manager,
+        events.map((event) => event.id),
+      );
+      return events.length;
     });
   }
 }

@@ -159,8 +159,7 @@ export class ResultApplier {
       if (decision.action !== 'complete') return undefined;
       applied.push({ result, state, decision });
     }
-    await manager.query('SAVEPOINT complete_all');
-    const changed = await TaskLedger.completeOpen(
+    const completed = await TaskLedger.completeAllOpen(
       manager,
       results.map((r) => ({
         id: r.queue_id,
@@ -169,10 +168,7 @@ export class ResultApplier {
         ...(r.queued_at ? { createdAt: r.queued_at } : {}),
       })),
     );
-    if (changed !== results.length) {
-      await manager.query('ROLLBACK TO SAVEPOINT complete_all');
-      return undefined;
-    }
+    if (!completed) return undefined;
     await TaskLedger.applyResults(manager, applied, true);
     await this.afterApply(manager, applied);
     return applied;

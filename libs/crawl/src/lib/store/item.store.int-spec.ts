@@ -50,7 +50,14 @@ describe('storeItems (real MariaDB/MySQL)', () => {
       records,
       now: t1,
     });
-    expect(first).toEqual({ inserted: 1000, updated: 0, unchanged: 0, skipped: 0, skipReasons: [] });
+    expect(first).toEqual({
+      inserted: 1000,
+      updated: 0,
+      unchanged: 0,
+      skipped: 0,
+      skipReasons: [],
+      lastKey: 'SKU-00999',
+    });
     // Same content, fields in another order: the canonical hash does not change.
     const reordered = records.map(({ price, tags, name, sku }) => ({ tags, price, sku, name }));
     const second = await storeItems(db.dataSource.manager, {
@@ -60,7 +67,14 @@ describe('storeItems (real MariaDB/MySQL)', () => {
       records: reordered,
       now: t2,
     });
-    expect(second).toEqual({ inserted: 0, updated: 0, unchanged: 1000, skipped: 0, skipReasons: [] });
+    expect(second).toEqual({
+      inserted: 0,
+      updated: 0,
+      unchanged: 1000,
+      skipped: 0,
+      skipReasons: [],
+      lastKey: 'SKU-00999',
+    });
 
     const stored = await rows();
     expect(stored).toHaveLength(1000);

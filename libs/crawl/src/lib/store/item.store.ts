@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { toSqlTimestamp } from '@crawlflow/db';
+import { ItemsRepository, toSqlTimestamp } from '@crawlflow/db';
 import { canonicalJson, contentHash } from './canonical-json.util';
 
 export interface StoreItemsInput {
@@ -26,6 +26,8 @@ export interface StoreItemsResult {
   skipped: number;
   /** Why records were skipped (the first 20 reasons). */
   skipReasons: string[];
+  /** The key of the input's last record written (the job's last_item_id). */
+  lastKey?: string;
 }
 
 interface Row {
@@ -36,29 +38,16 @@ interface Row {
   hash: string;
 }
 
-interface Stored {
-  hash: string;
-  fetchedAt: string | null;
-}
-
 const MAX_KEY_CHARS = 255; // item_key varchar(255) counts characters
 const MAX_BATCH_BYTES = 4 * 1024 * 1024; // well under max_allowed_packet (16 MB by default)
 const MAX_REASONS = 20;
 
 /**
- * Upserts records into `crawled_items` by (workflow_id, item_key), in batches of two statements:
- * one SELECT of the stored hashes for the batch's keys (to count what is new, changed or the same),
- * then one multi-row INSERT … ON DUPLICATE KEY UPDATE. Writes are ordered by the fetch time of the
- * page the records came from, not by arrival: data from an older fetch never replaces newer data.
- * Otherwise the database decides per row: a new key is inserted with first_seen_at = last_seen_at = changed_at = now; a known key with the
- * same content hash only moves last_seen_at (and job_id); a different hash replaces data,
- * content_hash and changed_at. Running it twice with the same records changes nothing but
- * last_seen_at, so a redelivered STORE task is harmless.
- *
- * Portability: `VALUES(col)` in ON DUPLICATE KEY UPDATE works on MariaDB (which has no row-alias
- * form) and MySQL 8 (which deprecates it, with a warning, but still runs it). MySQL evaluates the
- * assignments left to right, so content_hash and fetched_at are assigned last, after the comparisons
- * that read them.
+ * Upserts records into `crawled_items` by (workflow_id, item_key), in batches of two statements
+ * (ItemsRepository): a read of the stored hashes for the batch's keys, to count what is new,
+ * changed or the same, then one multi-row upsert. Writes are ordered by the fetch time of the page
+ * the records came from, not by arrival: data from an older fetch never replaces newer data. A known
+ * key with the same content only moves last_seen_at, so a redelivered STORE task is harmless.
  */
 export async function storeItems(manager: EntityManager, input: StoreItemsInput): Promise<StoreItemsResult> {
   const result: StoreItemsResult = { inserted: 0, updated: 0, unchanged: 0, skipped: 0, skipReasons: [] };
@@ -80,7 +69,15 @@ export async function storeItems(manager: EntityManager, input: StoreItemsInput)
   const ordered = [...rows.values()].sort((a, b) => (a.folded < b.folded ? -1 : a.folded > b.folded ? 1 : 0));
   const now = toSqlTimestamp(input.now ?? new Date());
   for (const batch of batches(ordered, input.batchSize ?? 500)) {
-    const known = await storedItems(manager, input.workflowId, batch);
+    const known = new Map(
+      [
+        ...(await ItemsRepository.stored(
+          manager,
+          String(input.workflowId),
+          batch.map((row) => row.key),
+        )),
+      ].map(([key, item]) => [foldKey(key), item]),
+    );
     for (const row of batch) {
       const stored = known.get(row.folded);
       if (stored === undefined) result.inserted += 1;
@@ -89,9 +86,19 @@ export async function storeItems(manager: EntityManager, input: StoreItemsInput)
       else if (stored.hash === row.hash) result.unchanged += 1;
       else result.updated += 1;
     }
-    await upsert(manager, input, batch, now);
+    await ItemsRepository.upsert(
+      manager,
+      {
+        workflowId: String(input.workflowId),
+        jobId: String(input.jobId),
+        now,
+        fetchedAt: input.fetchedAt ?? null,
+      },
+      batch,
+    );
   }
-  return result;
+  const last = ordered.length > 0 ? [...rows.values()].pop() : undefined;
+  return { ...result, ...(last ? { lastKey: last.key } : {}) };
 }
 
 function toRow(
@@ -144,62 +151,4 @@ function* batches(rows: Row[], size: number): Generator<Row[]> {
     bytes += row.data.length;
   }
   if (batch.length > 0) yield batch;
-}
-
-async function storedItems(
-  manager: EntityManager,
-  workflowId: string | number,
-  batch: Row[],
-): Promise<Map<string, Stored>> {
-  const stored: Array<{ item_key: string; content_hash: string; fetched_at: Date | null }> =
-    await manager.query(
-      `SELECT item_key, content_hash, fetched_at FROM crawled_items WHERE workflow_id = ? AND item_key IN (${batch
-        .map(() => '?')
-        .join(', ')})`,
-      [workflowId, ...batch.map((row) => row.key)],
-    );
-  return new Map(
-    stored.map((row) => [
-      foldKey(row.item_key),
-      { hash: row.content_hash, fetchedAt: row.fetched_at ? toSqlTimestamp(row.fetched_at) : null },
-    ]),
-  );
-}
-
-async function upsert(
-  manager: EntityManager,
-  input: StoreItemsInput,
-  batch: Row[],
-  now: string,
-): Promise<void> {
-  const params: unknown[] = [];
-  const tuples = batch.map((row) => {
-    params.push(
-      input.workflowId,
-      input.jobId,
-      row.key,
-      row.data,
-      row.hash,
-      now,
-      now,
-      now,
-      input.fetchedAt ?? null,
-    );
-    return '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
-  });
-  // Only data from a fetch no older than the stored one's replaces it (unknown times count as new).
-  const newer = '(fetched_at IS NULL OR VALUES(fetched_at) IS NULL OR VALUES(fetched_at) >= fetched_at)';
-  await manager.query(
-    `INSERT INTO crawled_items
-       (workflow_id, job_id, item_key, data, content_hash, first_seen_at, last_seen_at, changed_at, fetched_at)
-     VALUES ${tuples.join(', ')}
-     ON DUPLICATE KEY UPDATE
-       changed_at = IF(${newer} AND content_hash <> VALUES(content_hash), VALUES(changed_at), changed_at),
-       data = IF(${newer} AND content_hash <> VALUES(content_hash), VALUES(data), data),
-       last_seen_at = GREATEST(last_seen_at, VALUES(last_seen_at)),
-       job_id = IF(${newer}, VALUES(job_id), job_id),
-       content_hash = IF(${newer}, VALUES(content_hash), content_hash),
-       fetched_at = IF(${newer}, VALUES(fetched_at), fetched_at)`,
-    params,
-  );
 }

@@ -67,12 +67,13 @@ export class JobsRepository {
 
   /** Its status under a shared lock: a cancel (which locks it) comes wholly before or after the caller. */
   static async statusShared(db: Db, jobId: string): Promise<JobStatus | undefined> {
-    const job = await repositoryOf(db, CrawlingJob).findOne({
-      where: { id: jobId },
-      select: { id: true, status: true },
-      lock: { mode: 'pessimistic_read' },
-    });
-    return job?.status;
+    // SQL: TypeORM writes a shared lock as FOR SHARE, which MariaDB does not know; LOCK IN SHARE
+    // MODE runs on both.
+    const [row] = (await managerOf(db).query(
+      'SELECT status FROM crawling_jobs WHERE id = ? LOCK IN SHARE MODE',
+      [jobId],
+    )) as Array<{ status: JobStatus }>;
+    return row?.status;
   }
 
   static async find(db: Db, jobId: string): Promise<CrawlingJob | undefined> {

@@ -1,6 +1,6 @@
 import { queueTypeForTier, Stage, tierForPriority, type QueueType } from '@crawlflow/contracts';
-import { LessThan, type DataSource, type EntityManager } from 'typeorm';
-import { repositoryOf } from '../db';
+import { LessThan, type EntityManager } from 'typeorm';
+import { type Db, repositoryOf } from '../db';
 import { CrawlingTask } from '../entities';
 import {
   AppliedResult,
@@ -16,8 +16,6 @@ import {
 import { jsonRows, toSqlTimestamp } from './sql-values';
 import { spilledStub, TaskData } from './task-data';
 import { clipBytesOrNull, fitsBytes } from './text-bytes';
-
-type Db = DataSource | EntityManager;
 
 /** Until 2038 (TIMESTAMP's end): entries of a paused job, or beyond its max_parallel_tasks, wait here. */
 export const PARKED_UNTIL = '2037-12-31 00:00:00';
@@ -227,6 +225,21 @@ export class TaskLedger {
       [rows.param, ...createdRange(entries)],
     );
     return result.affectedRows;
+  }
+
+  /**
+   * completeOpen for a whole batch or not at all: when fewer entries changed than given (a
+   * duplicate or a stranger is in the batch), the UPDATE is undone (to a savepoint) and false
+   * returned, so the caller takes the careful path inside the same transaction.
+   */
+  static async completeAllOpen(
+    manager: EntityManager,
+    entries: ReadonlyArray<EntryRef & { taskId: string; jobId: string }>,
+  ): Promise<boolean> {
+    await manager.query('SAVEPOINT complete_all');
+    if ((await TaskLedger.completeOpen(manager, entries)) === entries.length) return true;
+    await manager.query('ROLLBACK TO SAVEPOINT complete_all');
+    return false;
   }
 
   /**

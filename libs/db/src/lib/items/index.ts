@@ -1,0 +1,1 @@
+export { ItemsRepository, type ItemRow, type StoredItem } from './items.repository';

@@ -90,6 +90,8 @@ export interface ExpiredEntry {
   attemptCount: number;
   /** Runs alone on a worker that gave no result (see TaskLedger.quarantineStart). */
   quarantineStarts: number;
+  /** Leases that ran out since its last result (this one not counted). */
+  leaseExpiries: number;
   createdAt: string;
   jobStatus: string;
 }

@@ -30,3 +30,29 @@ export function jsonRows(
   const spec = columns.map((column, i) => `${column} PATH '$[${i}]'`).join(', ');
   return { sql: `JSON_TABLE(?, '$[*]' COLUMNS (${spec}))`, param: JSON.stringify(rows) };
 }
+
+/** What one statement may carry: well under MariaDB's and MySQL's default max_allowed_packet (16 MiB). */
+export const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+/** Consecutive runs of `items` whose sizes add up to at most `maxBytes` (one item at least each). */
+export function chunksByBytes<T>(
+  items: readonly T[],
+  size: (item: T) => number,
+  maxBytes = MAX_STATEMENT_BYTES,
+): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const itemBytes = size(item);
+    if (chunk.length > 0 && bytes + itemBytes > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += itemBytes;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}

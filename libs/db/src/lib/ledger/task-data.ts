@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DataSource, EntityManager } from 'typeorm';
+import { chunksByBytes } from './sql-values';
 
 type Db = DataSource | EntityManager;
 
@@ -43,17 +44,18 @@ export class TaskData {
     manager: EntityManager,
     rows: ReadonlyArray<{ taskId: string; jobId: string; kind: TaskDataKind; json: string }>,
   ): Promise<void> {
-    if (rows.length === 0) return;
-    await manager.query(
-      `INSERT INTO task_data (task_id, kind, job_id, body_gzip, body_bytes) VALUES ?
-       ON DUPLICATE KEY UPDATE body_gzip = VALUES(body_gzip), body_bytes = VALUES(body_bytes)`,
-      [
-        rows.map((row) => {
-          const body = Buffer.from(row.json, 'utf8');
-          return [row.taskId, row.kind, row.jobId, gzipSync(body), body.length];
-        }),
-      ],
-    );
+    for (const chunk of chunksByBytes(rows, (row) => Buffer.byteLength(row.json))) {
+      await manager.query(
+        `INSERT INTO task_data (task_id, kind, job_id, body_gzip, body_bytes) VALUES ?
+         ON DUPLICATE KEY UPDATE body_gzip = VALUES(body_gzip), body_bytes = VALUES(body_bytes)`,
+        [
+          chunk.map((row) => {
+            const body = Buffer.from(row.json, 'utf8');
+            return [row.taskId, row.kind, row.jobId, gzipSync(body), body.length];
+          }),
+        ],
+      );
+    }
   }
 
   /** The JSON text of each task's document of that kind (tasks without one are absent). */

@@ -13,7 +13,7 @@ import {
   NewTask,
   ResultDecision,
 } from './ledger.types';
-import { jsonRows, toSqlTimestamp } from './sql-values';
+import { chunksByBytes, jsonRows, toSqlTimestamp } from './sql-values';
 import { spilledStub, TaskData } from './task-data';
 import { clipBytesOrNull, fitsBytes } from './text-bytes';
 
@@ -31,6 +31,13 @@ export class TaskLedger {
   /** Writes tasks and their WAITING entries; call inside the transaction that decided them. */
   static async enqueue(manager: EntityManager, tasks: readonly NewTask[]): Promise<EnqueuedTask[]> {
     if (tasks.length === 0) return [];
+    // Each statement carries at most a few MB (a batch of big STORE payloads would not fit one).
+    const chunks = chunksByBytes(tasks, (task) => Buffer.byteLength(JSON.stringify(task.payload)));
+    if (chunks.length > 1) {
+      const enqueued: EnqueuedTask[] = [];
+      for (const chunk of chunks) enqueued.push(...(await TaskLedger.enqueue(manager, chunk)));
+      return enqueued;
+    }
     // The payload is the task's input: it goes to crawling_tasks.input_data and to the entry, or,
     // when it outgrows TEXT, to task_data with a stub in both columns (the worker loads it).
     const payloads = tasks.map((t) => JSON.stringify(t.payload));
@@ -254,6 +261,14 @@ export class TaskLedger {
     entriesCompleted = false,
   ): Promise<void> {
     if (applied.length === 0) return;
+    // Outputs travel in the statements: a few MB of them per statement at most.
+    const chunks = chunksByBytes(applied, (a) =>
+      a.result.output ? Buffer.byteLength(JSON.stringify(a.result.output)) : 100,
+    );
+    if (chunks.length > 1) {
+      for (const chunk of chunks) await TaskLedger.applyResults(manager, chunk, entriesCompleted);
+      return;
+    }
     const completed = entriesCompleted
       ? []
       : applied

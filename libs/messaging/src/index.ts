@@ -5,3 +5,4 @@ export * from './lib/tiered-consumer';
 export * from './lib/topology';
 export * from './lib/messaging.module';
 export * from './lib/dependency-gate';
+export * from './lib/queue-consumer';

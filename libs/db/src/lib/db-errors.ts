@@ -73,7 +73,38 @@ export function isTransientDatabaseError(error: unknown): boolean {
   return isDatabaseUnavailable(error) || isDatabaseContention(error);
 }
 
-/** One round trip: resolves when the database answers queries. */
-export async function probeDatabase(dataSource: DataSource): Promise<void> {
-  await dataSource.query('SELECT 1');
+/** An error the database or its driver raised (not a bug in the caller's code). */
+export function isDatabaseError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { driverError?: unknown; sqlState?: unknown; sqlMessage?: unknown; name?: unknown };
+  return (
+    e.driverError !== undefined ||
+    e.sqlState !== undefined ||
+    e.sqlMessage !== undefined ||
+    e.name === 'QueryFailedError' ||
+    isDatabaseUnavailable(error)
+  );
+}
+
+/**
+ * Resolves when the database answers and takes writes (a primary that turned read-only in a
+ * failover answers SELECT 1 but refuses every write); rejects after 5 s without an answer.
+ */
+export async function probeDatabase(dataSource: DataSource, timeoutMs = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const answer = dataSource.query('SELECT @@global.read_only AS ro') as Promise<
+    Array<{ ro: number | string }>
+  >;
+  answer.catch(() => undefined);
+  try {
+    const rows = await Promise.race([
+      answer,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    if (Number(rows[0]?.ro) === 1) throw new Error('the database is read-only');
+  } finally {
+    clearTimeout(timer);
+  }
 }

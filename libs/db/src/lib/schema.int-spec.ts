@@ -184,6 +184,7 @@ const EXTRA_COLUMNS: Record<string, Record<string, string>> = {
     lease_until: 'timestamp',
     last_error: 'text',
     quarantine_starts: 'int',
+    lease_expiries: 'int',
   },
   crawl_sources: {
     id: 'bigint',

@@ -1,15 +1,13 @@
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { Stage, taskQueueName, Tier, TIERS } from '@crawlflow/contracts';
-import { AckBatcher } from './ack-batcher';
 import { AmqpClient } from './amqp-client';
+import type { ConfirmPublisher } from './confirm-publisher';
 import { DependencyGate } from './dependency-gate';
 import { MessagingLogger, silentLogger } from './logger';
+import { type Held, QueueConsumer } from './queue-consumer';
 
-export interface Delivery {
+export interface Delivery extends Held {
   tier: Tier;
-  message: ConsumeMessage;
-  /** The channel it came on: acks go there, and are dropped once it has closed. */
-  channel: Channel;
 }
 
 export interface TieredConsumerOptions {
@@ -18,50 +16,79 @@ export interface TieredConsumerOptions {
   prefetch: number;
   /** Deliveries handled at once across all tiers. */
   concurrency: number;
+  /** Declares the stage's queues on each new channel. */
+  declare: (channel: Channel) => Promise<void>;
   handle: (delivery: Delivery) => Promise<void>;
-  /**
-   * Suspects (e.g. messages redelivered after their consumer died) run alone: none starts beside
-   * them and they start only when nothing else runs, so a message that kills its worker takes no
-   * bystanders with it and can be told apart from them.
-   */
-  isSuspect?: (delivery: Delivery) => boolean;
+  /** Each delivery as it arrives, before it waits for a slot (e.g. to start renewing its lease). */
+  onReceived?: (delivery: Delivery) => void;
+  /** A delivery that left without being handled (its channel closed, it was recycled). */
+  onDropped?: (delivery: Delivery) => void;
   /** While closed (a dependency is down), buffered deliveries wait here, unacked. */
   gate?: DependencyGate;
+  /**
+   * While the gate stays closed, buffered deliveries older than this are put back as identical
+   * copies (below the broker's consumer timeout); needs `publisher`.
+   */
+  holdLimitMs?: number;
+  publisher?: ConfirmPublisher;
   logger?: MessagingLogger;
 }
 
 /**
- * Consumes the three tier queues of a stage, each on its own channel with its own prefetch, and
+ * Consumes the three tier queues of a stage (one QueueConsumer each, with its own prefetch), and
  * starts buffered deliveries strictly high → normal → low whenever a slot is free. A high task
  * therefore waits at most for one running task to finish, however many low ones are buffered; low
- * runs whenever high and normal have nothing buffered.
+ * runs whenever high and normal have nothing buffered. A handler may ask to run alone (`alone()`).
  */
 export class TieredConsumer {
   private readonly buffers = new Map<Tier, Delivery[]>(TIERS.map((tier) => [tier, []]));
-  private readonly channels = new Map<Tier, { channel: Channel; consumerTag: string }>();
-  private readonly closedChannels = new WeakSet<Channel>();
-  private readonly ackers = new WeakMap<Channel, AckBatcher>();
+  private readonly queues = new Map<Tier, QueueConsumer>();
   private inFlight = 0;
   private stopping = false;
   private waitingForGate = false;
-  /** A suspect runs: nothing else starts until it is done. */
+  /** Handlers waiting to run alone, and whether one does. */
+  private readonly aloneQueue: Array<() => void> = [];
   private alone = false;
   private drainedWaiters: Array<() => void> = [];
+  private recycleTimer: NodeJS.Timeout | undefined;
   private readonly logger: MessagingLogger;
 
   constructor(
-    private readonly client: AmqpClient,
+    client: AmqpClient,
     private readonly options: TieredConsumerOptions,
   ) {
     this.logger = options.logger ?? silentLogger;
+    for (const tier of TIERS) {
+      this.queues.set(
+        tier,
+        new QueueConsumer(client, {
+          name: `${options.stage} ${tier}`,
+          queue: taskQueueName(options.stage, tier),
+          prefetch: options.prefetch,
+          declare: options.declare,
+          onMessage: (held) => {
+            const delivery: Delivery = { ...held, tier };
+            this.buffers.get(tier)?.push(delivery);
+            this.options.onReceived?.(delivery);
+            this.pump();
+          },
+          onChannelLost: (channel) => this.dropBuffered((d) => d.channel === channel),
+          logger: this.logger,
+        }),
+      );
+    }
   }
 
   async start(): Promise<void> {
-    this.client.onDisconnect(() => this.forgetChannels());
-    await this.client.addSetup((connection) => this.consume(connection));
+    for (const queue of this.queues.values()) await queue.start();
+    if (this.options.holdLimitMs !== undefined && this.options.publisher) {
+      const every = Math.max(1000, Math.floor(this.options.holdLimitMs / 4));
+      this.recycleTimer = setInterval(() => void this.recycleHeld(), every);
+      this.recycleTimer.unref();
+    }
   }
 
-  /** Deliveries buffered or running, by tier (for metrics and tests). */
+  /** Deliveries buffered, by tier (for metrics and tests). */
   buffered(): Record<Tier, number> {
     return Object.fromEntries(TIERS.map((tier) => [tier, this.buffers.get(tier)?.length ?? 0])) as Record<
       Tier,
@@ -73,37 +100,42 @@ export class TieredConsumer {
     return this.inFlight;
   }
 
-  /** Acks go out batched per channel at the end of the current turn (see AckBatcher). */
   ack(delivery: Delivery): void {
-    if (this.closedChannels.has(delivery.channel)) return; // redelivered elsewhere; the ledger dedups
-    this.ackers.get(delivery.channel)?.ack(delivery.message);
+    this.queueOf(delivery).ack(delivery);
+  }
+
+  requeue(delivery: Delivery): void {
+    this.queueOf(delivery).requeue(delivery);
   }
 
   /** False once the delivery's channel closed: the broker hands the message out again. */
   stillHeld(delivery: Delivery): boolean {
-    return !this.closedChannels.has(delivery.channel);
+    return this.queueOf(delivery).holds(delivery);
   }
 
-  /** Back to the queue (a transient problem on our side, e.g. the database is down). */
-  requeue(delivery: Delivery): void {
-    if (this.closedChannels.has(delivery.channel)) return;
-    this.ackers.get(delivery.channel)?.forget(delivery.message);
-    try {
-      delivery.channel.nack(delivery.message, false, true);
-    } catch (error) {
-      this.logger.warn(`nack failed: ${(error as Error).message}`, 'TieredConsumer');
-    }
+  /**
+   * For a handler that must run alone (a suspect that may kill its worker): resolves once every
+   * other running handler has finished, and starts no other until the returned release is called.
+   */
+  async runAlone(): Promise<() => void> {
+    await new Promise<void>((resolve) => {
+      this.aloneQueue.push(resolve);
+      this.grantAlone();
+    });
+    return () => {
+      this.alone = false;
+      this.grantAlone();
+      this.pump();
+    };
   }
 
   /** Stops taking deliveries, returns the buffered ones, waits for running ones (bounded). */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    for (const { channel, consumerTag } of this.channels.values()) {
-      await channel.cancel(consumerTag).catch(() => undefined);
-    }
+    if (this.recycleTimer) clearInterval(this.recycleTimer);
+    for (const queue of this.queues.values()) await queue.cancel();
     for (const tier of TIERS) {
-      const buffer = this.buffers.get(tier) ?? [];
-      for (const delivery of buffer.splice(0)) this.requeue(delivery);
+      for (const delivery of (this.buffers.get(tier) ?? []).splice(0)) this.requeue(delivery);
     }
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
@@ -114,55 +146,44 @@ export class TieredConsumer {
         });
       });
     }
-    for (const { channel } of this.channels.values()) {
-      try {
-        this.ackers.get(channel)?.flush(); // the last acks, before the channel goes
-      } catch {
-        // closed already: the broker requeues, the ledger dedups
+    for (const queue of this.queues.values()) await queue.close();
+  }
+
+  private queueOf(delivery: Delivery): QueueConsumer {
+    const queue = this.queues.get(delivery.tier);
+    if (!queue) throw new Error(`no consumer for tier ${delivery.tier}`);
+    return queue;
+  }
+
+  /** A waiting runAlone() may go once every handler still running is one that waits to run alone. */
+  private grantAlone(): void {
+    if (this.alone || this.aloneQueue.length === 0 || this.inFlight > this.aloneQueue.length) return;
+    this.alone = true;
+    this.aloneQueue.shift()?.();
+  }
+
+  private dropBuffered(match: (delivery: Delivery) => boolean): void {
+    for (const tier of TIERS) {
+      const buffer = this.buffers.get(tier) ?? [];
+      const kept = buffer.filter((delivery) => !match(delivery));
+      for (const delivery of buffer) if (match(delivery)) this.options.onDropped?.(delivery);
+      this.buffers.set(tier, kept);
+    }
+  }
+
+  /** The gate has been closed for long: buffered deliveries past the hold limit go back as copies. */
+  private async recycleHeld(): Promise<void> {
+    const { gate, holdLimitMs, publisher } = this.options;
+    if (!gate || gate.isOpen() || holdLimitMs === undefined || !publisher) return;
+    const now = Date.now();
+    for (const tier of TIERS) {
+      for (const delivery of [...(this.buffers.get(tier) ?? [])]) {
+        if (now - delivery.receivedAt < holdLimitMs) continue;
+        if (await this.queueOf(delivery).recycle(delivery, publisher)) {
+          this.dropBuffered((d) => d === delivery);
+        }
       }
-      await channel.close().catch(() => undefined);
     }
-    this.channels.clear();
-  }
-
-  private async consume(connection: ChannelModel): Promise<void> {
-    if (this.stopping) return;
-    for (const tier of TIERS) {
-      const channel = await connection.createChannel();
-      channel.on('error', (error: Error) =>
-        this.logger.warn(`${tier} channel error: ${error.message}`, 'TieredConsumer'),
-      );
-      channel.on('close', () => this.closedChannels.add(channel));
-      await channel.prefetch(this.options.prefetch);
-      const acker = new AckBatcher(channel);
-      this.ackers.set(channel, acker);
-      const { consumerTag } = await channel.consume(
-        taskQueueName(this.options.stage, tier),
-        (message) => {
-          if (!message) return; // cancelled by the broker (queue deleted)
-          acker.received(message);
-          this.buffers.get(tier)?.push({ tier, message, channel });
-          this.pump();
-        },
-        { noAck: false },
-      );
-      this.channels.set(tier, { channel, consumerTag });
-    }
-  }
-
-  private forgetChannels(): void {
-    for (const { channel } of this.channels.values()) this.closedChannels.add(channel);
-    this.channels.clear();
-    // Unacked deliveries of a dead connection go back to the queue on the broker's side.
-    for (const tier of TIERS) this.buffers.get(tier)?.splice(0);
-  }
-
-  private peek(): Delivery | undefined {
-    for (const tier of TIERS) {
-      const buffer = this.buffers.get(tier);
-      if (buffer && buffer.length > 0) return buffer[0];
-    }
-    return undefined;
   }
 
   private next(): Delivery | undefined {
@@ -185,14 +206,14 @@ export class TieredConsumer {
       }
       return;
     }
-    while (!this.stopping && !this.alone && this.inFlight < this.options.concurrency) {
-      const head = this.peek();
-      if (!head) return;
-      const suspect = this.options.isSuspect?.(head) ?? false;
-      if (suspect && this.inFlight > 0) return; // it starts once the running ones are done
+    while (
+      !this.stopping &&
+      !this.alone &&
+      this.aloneQueue.length === 0 &&
+      this.inFlight < this.options.concurrency
+    ) {
       const delivery = this.next();
       if (!delivery) return;
-      this.alone = suspect;
       this.inFlight += 1;
       void this.options
         .handle(delivery)
@@ -202,8 +223,8 @@ export class TieredConsumer {
         })
         .finally(() => {
           this.inFlight -= 1;
-          if (suspect) this.alone = false;
           if (this.inFlight === 0) for (const waiter of this.drainedWaiters.splice(0)) waiter();
+          this.grantAlone();
           this.pump();
         });
     }

@@ -2,8 +2,10 @@ import { EntryRef, TaskLedger } from '@crawlflow/db';
 import { MessagingLogger, silentLogger } from '@crawlflow/messaging';
 import type { DataSource } from 'typeorm';
 
+type LeasedRef = EntryRef & { attempt: number };
+
 interface Held {
-  ref: EntryRef;
+  ref: LeasedRef;
   /** When the worker took the delivery: extensions stop `maxHoldMs` later. */
   since: number;
 }
@@ -19,7 +21,8 @@ export interface LeaseKeeperOptions {
 }
 
 /**
- * Heartbeats for the entries a worker holds, from delivery until its result is published: every
+ * Heartbeats for the entries a worker holds, from their arrival (while they wait for a slot, too)
+ * until their result is published: every
  * quarter lease one UPDATE renews all of them, so a task that waits behind politeness limits or
  * takes long is not dispatched a second time while its worker is alive. A worker that dies (or
  * whose event loop is stuck) stops renewing, and its entries come back after one lease.
@@ -30,7 +33,7 @@ export interface LeaseKeeperOptions {
  */
 export class LeaseKeeper {
   private readonly held = new Map<string, Held>();
-  private readonly urgent = new Map<string, EntryRef>();
+  private readonly urgent = new Map<string, LeasedRef>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly logger: MessagingLogger;
@@ -51,7 +54,7 @@ export class LeaseKeeper {
     if (this.timer) clearInterval(this.timer);
   }
 
-  hold(ref: EntryRef, createdAtMs?: number): void {
+  hold(ref: LeasedRef, createdAtMs?: number): void {
     this.held.set(ref.id, { ref, since: Date.now() });
     const age = createdAtMs === undefined ? Infinity : Date.now() - createdAtMs;
     if (age >= this.options.leaseMs / 2) {

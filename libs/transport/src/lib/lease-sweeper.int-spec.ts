@@ -79,13 +79,15 @@ describe('LeaseSweeper', () => {
 
   it('leaves entries whose worker renews their lease', async () => {
     const { jobId, ids } = await expired(2);
-    await TaskLedger.extendLeases(db.dataSource, [{ id: ids[0] }], 10_000);
+    await TaskLedger.extendLeases(db.dataSource, [{ id: ids[0], attempt: 1 }], 10_000);
     await new LeaseSweeper(db.dataSource, { leaseMs: 10_000, logger }).sweep();
     expect(await statuses(jobId)).toEqual({ PROCESSING: 1, WAITING: 1 });
   });
 
   it('fails through the result path an entry dispatched too often that ran alone without a result, not a bystander', async () => {
     const { jobId, ids } = await expired(2, 3);
+    // Its lease ran out twice before (and now a third time), and it ran alone once.
+    await db.dataSource.query('UPDATE crawling_queues SET lease_expiries = 2 WHERE job_id = ?', [jobId]);
     await db.dataSource.query('UPDATE crawling_queues SET quarantine_starts = 1 WHERE id = ?', [ids[0]]);
     const sweeper = new LeaseSweeper(db.dataSource, {
       leaseMs: 10_000,
@@ -104,6 +106,24 @@ describe('LeaseSweeper', () => {
     expect(rows[0].error_message).toMatch(/dispatched 3 times without a result .*kills or hangs its worker/);
     // Never ran alone: stuck behind the culprit on a wedged worker, it is dispatched again.
     expect(rows[1]).toMatchObject({ status: 'WAITING' });
+  });
+
+  it('counts only leases that ran out since the last result: retried dispatches are not poison', async () => {
+    // Dispatched 3 times, but the first two ended in results (retries): only this lease ran out.
+    const { jobId } = await expired(1, 3);
+    await db.dataSource.query('UPDATE crawling_queues SET quarantine_starts = 1 WHERE job_id = ?', [jobId]);
+    await new LeaseSweeper(db.dataSource, {
+      leaseMs: 10_000,
+      maxDispatches: 3,
+      applier: applier(),
+      logger,
+    }).sweep();
+    expect(await statuses(jobId)).toEqual({ WAITING: 1 });
+    const [entry] = await db.dataSource.query<Array<{ lease_expiries: number }>>(
+      'SELECT lease_expiries FROM crawling_queues WHERE job_id = ?',
+      [jobId],
+    );
+    expect(Number(entry.lease_expiries)).toBe(1);
   });
 
   it('sweeps without failing while result batches finish entries of the in-flight range at once', async () => {

@@ -82,10 +82,10 @@ export class LeaseSweeper {
   private async settle(expired: readonly ExpiredEntry[]): Promise<number> {
     const maxDispatches = this.options.maxDispatches ?? 3;
     const ended = expired.filter((e) => isTerminalJobStatus(e.jobStatus));
-    // Exhausted: dispatched often enough and run alone at least once (so not a bystander stuck
-    // behind another task on a wedged worker) without ever giving a result.
+    // Exhausted: its lease ran out often enough since its last result, and it ran alone at least
+    // once meanwhile (so it is not a bystander stuck behind another task on a wedged worker).
     const isExhausted = (e: ExpiredEntry): boolean =>
-      e.attemptCount >= maxDispatches && e.quarantineStarts > 0;
+      e.leaseExpiries + 1 >= maxDispatches && e.quarantineStarts > 0;
     const live = expired.filter((e) => !isTerminalJobStatus(e.jobStatus));
     const exhausted = live.filter(isExhausted);
     const again = live.filter((e) => !isExhausted(e));
@@ -107,10 +107,14 @@ export class LeaseSweeper {
     return moved;
   }
 
-  private async fail(entries: readonly ExpiredEntry[], maxDispatches: number): Promise<number> {
+  private async fail(exhausted: readonly ExpiredEntry[], maxDispatches: number): Promise<number> {
     const reason = (e: ExpiredEntry): string =>
-      `dispatched ${e.attemptCount} times without a result (TASK_MAX_DISPATCHES ${maxDispatches}): ` +
+      `dispatched ${e.leaseExpiries + 1} times without a result (TASK_MAX_DISPATCHES ${maxDispatches}): ` +
       'the task kills or hangs its worker';
+    // Re-checked one by one: a heartbeat or a result that came since the read wins.
+    const entries: ExpiredEntry[] = [];
+    for (const entry of exhausted)
+      if (await TaskLedger.claimExhausted(this.dataSource, entry)) entries.push(entry);
     for (const entry of entries) this.logger.warn(`task ${entry.taskId}: ${reason(entry)}`, 'LeaseSweeper');
     if (!this.options.applier) {
       let moved = 0;

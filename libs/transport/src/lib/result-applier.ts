@@ -1,8 +1,10 @@
 import type { TaskResult } from '@crawlflow/contracts';
 import {
   AppliedResult,
+  isDatabaseUnavailable,
   isTransientDatabaseError,
   LedgerTaskState,
+  probeDatabase,
   TaskLedger,
   withDeadlockRetry,
 } from '@crawlflow/db';
@@ -62,7 +64,7 @@ export class ResultApplier {
     try {
       return await this.applyBatch(results);
     } catch (error) {
-      if (isTransientDatabaseError(error)) throw error;
+      if (isTransientDatabaseError(error) && !(await this.batchBrokeTheConnection(error))) throw error;
       if (results.length === 1) return this.applyAsFailure(results[0], error);
       const half = Math.ceil(results.length / 2);
       const first = await this.apply(results.slice(0, half));
@@ -73,6 +75,21 @@ export class ResultApplier {
         unapplicable: [...first.unapplicable, ...second.unapplicable],
         refused: [...first.refused, ...second.refused],
       };
+    }
+  }
+
+  /**
+   * A lost connection with the database answering at once means the batch itself broke it (a
+   * statement over max_allowed_packet drops the connection): split it rather than try it again
+   * for ever. A real outage does not answer, and the batch waits.
+   */
+  private async batchBrokeTheConnection(error: unknown): Promise<boolean> {
+    if (!isDatabaseUnavailable(error)) return false;
+    try {
+      await probeDatabase(this.dataSource);
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -14,10 +14,11 @@ import {
   ConfirmPublisher,
   declareResultsQueue,
   DependencyGate,
+  type Held,
   MessagingLogger,
+  QueueConsumer,
   silentLogger,
 } from '@crawlflow/messaging';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { DataSource } from 'typeorm';
 import { databaseGate } from './database-gate';
 import { deadLetter } from './dead-letter';
@@ -37,10 +38,10 @@ export interface ResultProcessorOptions extends ResultApplierOptions {
   metrics?: TransportMetrics;
 }
 
-interface Received {
-  message: ConsumeMessage;
-  channel: Channel;
-}
+/** Messages of one batch hold at most this much (a statement must stay under max_allowed_packet). */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Results held this long while the database is away go back to their queue as copies. */
+const HOLD_LIMIT_MS = 15 * 60_000;
 
 /**
  * Consumes worker results and hands them to the applier in batches; the messages are acked only
@@ -48,19 +49,21 @@ interface Received {
  * while the database is unreachable, consumption pauses and nothing is handed back.
  */
 export class ResultProcessor {
-  private buffer: Received[] = [];
+  private buffer: Held[] = [];
   private processing = 0;
   private stopping = false;
   private scheduled = false;
-  private channel: { channel: Channel; consumerTag: string } | undefined;
+  private waitingForGate = false;
   private idleWaiters: Array<() => void> = [];
+  private recycleTimer: NodeJS.Timeout | undefined;
+  private readonly consumer: QueueConsumer;
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
   private readonly applier: ResultApplier;
   private readonly gate: DependencyGate;
 
   constructor(
-    private readonly client: AmqpClient,
+    client: AmqpClient,
     dataSource: DataSource,
     private readonly publisher: ConfirmPublisher,
     private readonly options: ResultProcessorOptions,
@@ -69,20 +72,31 @@ export class ResultProcessor {
     this.metrics = options.metrics ?? noMetrics;
     this.applier = new ResultApplier(dataSource, options);
     this.gate = options.gate ?? databaseGate(dataSource, this.logger);
+    this.consumer = new QueueConsumer(client, {
+      name: 'results',
+      queue: RESULTS_QUEUE,
+      prefetch: options.prefetch,
+      declare: declareResultsQueue,
+      onMessage: (held) => {
+        this.buffer.push(held);
+        this.pump();
+      },
+      // Unacked: the broker redelivers them.
+      onChannelLost: (channel) => (this.buffer = this.buffer.filter((held) => held.channel !== channel)),
+      logger: this.logger,
+    });
   }
 
   async start(): Promise<void> {
-    this.client.onDisconnect(() => {
-      this.channel = undefined;
-      this.buffer = []; // unacked: the broker redelivers them
-    });
-    await this.client.addSetup((connection) => this.consume(connection));
+    await this.consumer.start();
+    this.recycleTimer = setInterval(() => void this.recycleHeld(), HOLD_LIMIT_MS / 4);
+    this.recycleTimer.unref();
   }
 
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    const current = this.channel;
-    if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
+    if (this.recycleTimer) clearInterval(this.recycleTimer);
+    await this.consumer.cancel();
     if (this.processing > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
@@ -92,23 +106,7 @@ export class ResultProcessor {
         });
       });
     }
-    if (current) await current.channel.close().catch(() => undefined);
-  }
-
-  private async consume(connection: ChannelModel): Promise<void> {
-    if (this.stopping) return;
-    const channel = await connection.createChannel();
-    channel.on('error', (error: Error) =>
-      this.logger.warn(`results channel error: ${error.message}`, 'ResultProcessor'),
-    );
-    await declareResultsQueue(channel);
-    await channel.prefetch(this.options.prefetch);
-    const { consumerTag } = await channel.consume(RESULTS_QUEUE, (message) => {
-      if (!message) return;
-      this.buffer.push({ message, channel });
-      this.pump();
-    });
-    this.channel = { channel, consumerTag };
+    await this.consumer.close();
   }
 
   /**
@@ -119,13 +117,19 @@ export class ResultProcessor {
     if (this.scheduled || this.processing >= this.options.concurrency || this.buffer.length === 0) return;
     if (!this.gate.isOpen()) {
       // The batch in hand waits for the database; the rest waits here, unacked.
-      void this.gate.waitOpen().then(() => this.pump());
+      if (!this.waitingForGate) {
+        this.waitingForGate = true;
+        void this.gate.waitOpen().then(() => {
+          this.waitingForGate = false;
+          this.pump();
+        });
+      }
       return;
     }
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      const batch = this.buffer.splice(0, this.options.maxBatch);
+      const batch = this.takeBatch();
       if (batch.length === 0) return;
       this.processing += 1;
       this.process(batch)
@@ -142,9 +146,33 @@ export class ResultProcessor {
     });
   }
 
-  private async process(batch: Received[]): Promise<void> {
+  /** Up to maxBatch messages and MAX_BATCH_BYTES of them (one message at least). */
+  private takeBatch(): Held[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.buffer.length && count < this.options.maxBatch) {
+      const size = this.buffer[count].message.content.length;
+      if (count > 0 && bytes + size > MAX_BATCH_BYTES) break;
+      bytes += size;
+      count += 1;
+    }
+    return this.buffer.splice(0, count);
+  }
+
+  /** The database has been away long: buffered results past the hold limit go back as copies. */
+  private async recycleHeld(): Promise<void> {
+    if (this.gate.isOpen()) return;
+    const now = Date.now();
+    for (const held of [...this.buffer]) {
+      if (now - held.receivedAt < HOLD_LIMIT_MS) continue;
+      if (await this.consumer.recycle(held, this.publisher))
+        this.buffer = this.buffer.filter((h) => h !== held);
+    }
+  }
+
+  private async process(batch: Held[]): Promise<void> {
     const valid: TaskResult[] = [];
-    const refused: Array<{ received: Received; reason: string }> = [];
+    const refused: Array<{ received: Held; reason: string }> = [];
     const malformed: Array<{ result: unknown; reason: string }> = [];
     for (const received of batch) {
       try {
@@ -185,7 +213,9 @@ export class ResultProcessor {
         // Nothing may be dropped unrecorded: the whole batch comes back; what was applied is then a
         // duplicate, what was refused is refused again.
         this.logger.warn(`cannot dead-letter results now: ${(error as Error).message}`, 'ResultProcessor');
-        for (const { message, channel } of batch) safe(() => channel.nack(message, false, true));
+        // Not at once: a broker that refuses publishes would get the same batch back in a loop.
+        await pause(2000);
+        for (const held of batch) this.consumer.requeue(held);
         this.options.afterCommit?.(outcome.applied);
         return;
       }
@@ -198,7 +228,7 @@ export class ResultProcessor {
         1,
       );
     }
-    for (const { message, channel } of batch) safe(() => channel.ack(message));
+    for (const held of batch) this.consumer.ack(held);
     this.options.afterCommit?.(outcome.applied);
   }
 
@@ -228,12 +258,4 @@ export class ResultProcessor {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function safe(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // the channel closed meanwhile: the broker redelivers, the ledger dedups
-  }
 }

@@ -1,26 +1,21 @@
 import {
   deadQueueName,
   EXCHANGES,
-  expectRecord,
-  isRecord,
   MAX_RESULTS_PER_MESSAGE,
-  parseJson,
   parseTaskMessage,
   permanent,
   RESULTS_ROUTING_KEY,
   SchemaError,
   Stage,
-  SUSPECT_HEADER,
   TASK_MESSAGE_VERSION,
-  TaskMessage,
   TaskFailure,
+  TaskMessage,
   TaskResult,
 } from '@crawlflow/contracts';
 import {
   isDatabaseUnavailable,
   isSpilled,
   isTransientDatabaseError,
-  TaskData,
   TaskLedger,
   type EntryRef,
   type EntryStatus,
@@ -36,12 +31,13 @@ import {
   silentLogger,
   TieredConsumer,
 } from '@crawlflow/messaging';
+import type { ConsumeMessage } from 'amqplib';
 import type { DataSource } from 'typeorm';
 import { Coalescer } from './coalescer';
 import { databaseGate } from './database-gate';
-import { LeaseKeeper } from './lease-keeper';
 import { deadLetter } from './dead-letter';
-import { toTaskError } from '@crawlflow/contracts';
+import { LeaseKeeper } from './lease-keeper';
+import { Abandoned, isSuspect, taskResult, withDeadline, withWholePayload } from './task-run';
 import { noMetrics, TransportMetrics } from './transport-metrics';
 
 /** What a step handler returns for a task (its stage's output); throwing reports a failure (see task-errors.ts). */
@@ -71,10 +67,13 @@ export interface TaskWorkerOptions {
 }
 
 const FINISHED = new Set(['COMPLETED', 'FAILED']);
+/** Deliveries held this long while the database is away go back to their queue as copies. */
+const HOLD_LIMIT_MS = 15 * 60_000;
 
 /**
- * The worker side of the transport: takes deliveries high tier first, skips those the ledger shows
- * finished, runs the handler, publishes the result (confirmed, so durable) and only then acks.
+ * The worker side of the transport: takes deliveries high tier first, renews their leases from
+ * arrival, skips those the ledger shows finished or dispatched again since, runs the handler (alone
+ * when the delivery is a suspect), publishes the result (confirmed, so durable) and only then acks.
  * Ledger look-ups and result publishes are coalesced into batches under load.
  */
 export class TaskWorker {
@@ -84,10 +83,13 @@ export class TaskWorker {
   private readonly results: Coalescer<TaskResult, undefined>;
   private readonly logger: MessagingLogger;
   private readonly metrics: TransportMetrics;
-  /** Ledger entries being handled here now: a second copy of one of them adds nothing. */
-  private readonly handling = new Set<string>();
+  /** Entries being handled here now, and whether that run's result was published. */
+  private readonly handling = new Map<string, Promise<boolean>>();
+  /** Each delivery's message parsed once, at arrival. */
+  private readonly parsed = new WeakMap<ConsumeMessage, TaskMessage | SchemaError>();
   private readonly leases: LeaseKeeper;
   private readonly gate: DependencyGate;
+  private readonly leaseMs: number;
   private stopping = false;
 
   constructor(
@@ -98,7 +100,8 @@ export class TaskWorker {
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? noMetrics;
     this.gate = options.gate ?? databaseGate(dataSource, this.logger);
-    this.leases = new LeaseKeeper(dataSource, { leaseMs: options.leaseMs ?? 300_000, logger: this.logger });
+    this.leaseMs = options.leaseMs ?? 300_000;
+    this.leases = new LeaseKeeper(dataSource, { leaseMs: this.leaseMs, logger: this.logger });
     this.publisher = new ConfirmPublisher(client, {
       setup: async (channel) => {
         await declareStageQueues(channel, options.stage);
@@ -110,9 +113,13 @@ export class TaskWorker {
       stage: options.stage,
       prefetch: options.prefetch,
       concurrency: options.concurrency,
+      declare: (channel) => declareStageQueues(channel, options.stage),
       handle: (delivery) => this.handle(delivery),
-      isSuspect,
+      onReceived: (delivery) => this.received(delivery),
+      onDropped: (delivery) => this.dropped(delivery),
       gate: this.gate,
+      holdLimitMs: HOLD_LIMIT_MS,
+      publisher: this.publisher,
       logger: this.logger,
     });
     this.statuses = new Coalescer(async (entries) => {
@@ -146,97 +153,142 @@ export class TaskWorker {
     this.leases.stop();
   }
 
-  private async handle(delivery: Delivery): Promise<void> {
-    let task: TaskMessage;
+  /** At arrival: parsed once, and its lease renewed from now on while it waits for a slot. */
+  private received(delivery: Delivery): void {
+    let task: TaskMessage | SchemaError;
     try {
       task = parseTaskMessage(delivery.message.content);
     } catch (error) {
-      const reason = error instanceof SchemaError ? error.message : String(error);
-      return this.refuse(delivery, reason);
+      task = error instanceof SchemaError ? error : new SchemaError('$', String(error));
     }
+    this.parsed.set(delivery.message, task);
+    if (task instanceof SchemaError) return;
+    const createdAt = task.queued_at ? Date.parse(`${task.queued_at.replace(' ', 'T')}Z`) : undefined;
+    this.leases.hold(leased(task), createdAt);
+  }
+
+  private dropped(delivery: Delivery): void {
+    const task = this.parsed.get(delivery.message);
+    if (task && !(task instanceof SchemaError) && !this.handling.has(task.queue_id))
+      this.leases.release(task.queue_id);
+  }
+
+  private async handle(delivery: Delivery): Promise<void> {
+    const task = this.parsed.get(delivery.message) ?? new SchemaError('$', 'not parsed at arrival');
+    if (task instanceof SchemaError) return this.refuse(delivery, task.message);
     if (task.stage !== this.options.stage) {
       return this.refuse(delivery, `a ${task.stage} task on a ${this.options.stage} queue`);
     }
-
-    if (this.handling.has(task.queue_id)) {
-      // The first copy is still unacked: if this process dies, that one comes back.
-      this.metrics.taskHandled(task.stage, 'duplicate', 0);
-      this.consumer.ack(delivery);
-      return;
+    const first = this.handling.get(task.queue_id);
+    if (first) {
+      // Another copy runs here: this one is done once that one's result is out. If it could not
+      // publish (its channel went), this copy runs instead.
+      if (await first) {
+        this.metrics.taskHandled(task.stage, 'duplicate', 0);
+        this.consumer.ack(delivery);
+        return;
+      }
     }
-    this.handling.add(task.queue_id);
+    const run = this.run(delivery, task);
+    const published = run.then(
+      (done) => done,
+      () => false,
+    );
+    this.handling.set(task.queue_id, published);
     try {
-      await this.run(delivery, task);
+      await run;
+    } catch (error) {
+      if (!(error instanceof Abandoned)) throw error;
     } finally {
-      this.handling.delete(task.queue_id);
+      if (this.handling.get(task.queue_id) === published) {
+        this.handling.delete(task.queue_id);
+        this.leases.release(task.queue_id);
+      }
     }
   }
 
-  private async run(delivery: Delivery, task: TaskMessage): Promise<void> {
+  /** Runs the task and publishes its result; true when the result is out (or was not needed). */
+  private async run(delivery: Delivery, task: TaskMessage): Promise<boolean> {
     const ref: EntryRef = { id: task.queue_id, ...(task.queued_at ? { createdAt: task.queued_at } : {}) };
     const entry = await this.untilDatabaseAnswers(() => this.statuses.submit(ref));
-    if (entry === undefined) return this.refuse(delivery, `unknown ledger entry ${task.queue_id}`);
+    if (entry === undefined) {
+      await this.refuse(delivery, `unknown ledger entry ${task.queue_id}`);
+      return true;
+    }
     if (FINISHED.has(entry.status) || (entry.status === 'PROCESSING' && entry.attemptCount > task.attempt)) {
       // A redelivery of finished work, or an older copy of an entry dispatched again since.
       this.metrics.taskHandled(task.stage, 'duplicate', 0);
       this.consumer.ack(delivery);
-      return;
+      return true;
     }
-
-    this.leases.hold(ref, task.queued_at ? Date.parse(`${task.queued_at.replace(' ', 'T')}Z`) : undefined);
+    const release = isSuspect(delivery) ? await this.consumer.runAlone() : undefined;
     try {
-      const result = await this.execute(delivery, task, ref);
+      const result = await this.execute(task, ref, release !== undefined);
       this.metrics.taskHandled(
         task.stage,
         result.outcome === 'SUCCESS' ? 'success' : 'failed',
-        (Date.parse(result.completed_at) - Date.parse(result.started_at)) / 1000,
+        result.response_time_ms / 1000,
       );
-      if (await this.publishResult(delivery, result)) this.consumer.ack(delivery);
+      if (!(await this.publishResult(delivery, result))) return false;
+      this.consumer.ack(delivery);
+      return true;
     } finally {
-      this.leases.release(task.queue_id);
+      release?.();
     }
   }
 
   /**
-   * Runs the handler once more unless the message keeps coming back without a result (each time its
-   * worker died or hung): then the task fails with the reason and the step's error_handling decides.
-   * A database outage inside the handler is waited out and the handler run again, never reported as
-   * the task's failure.
+   * The handler's result. A suspect that has run alone too often without a result fails instead; a
+   * database outage inside the handler is waited out and the handler run again, never reported as
+   * the task's failure; a handler that does not settle within three leases is taken for hung.
    */
-  private async execute(delivery: Delivery, task: TaskMessage, ref: EntryRef): Promise<TaskResult> {
+  private async execute(task: TaskMessage, ref: EntryRef, alone: boolean): Promise<TaskResult> {
+    const name = this.options.workerName;
+    let input = task;
     const started = Date.now();
-    if (isSuspect(delivery)) {
+    try {
+      if (isSpilled(task.payload))
+        input = await this.untilDatabaseAnswers(() => withWholePayload(this.dataSource, task));
+    } catch (error) {
+      if (error instanceof Abandoned) throw error;
+      return taskResult(task, name, started, 'FAILED', undefined, error);
+    }
+    if (alone) {
       const runs = await this.untilDatabaseAnswers(() => TaskLedger.quarantineStart(this.dataSource, ref));
       const maxRuns = this.options.maxDeliveries ?? 3;
       if (runs > maxRuns) {
-        return this.result(
-          task,
-          started,
-          'FAILED',
-          undefined,
-          permanent(
-            `its worker died or hung ${runs - 1} times running it alone (TASK_MAX_DELIVERIES ${maxRuns}): ` +
-              'the task kills or hangs its worker',
-            'DELIVERY_LIMIT',
-          ),
-        );
+        const reason =
+          `its worker died or hung ${runs - 1} times running it alone (TASK_MAX_DELIVERIES ${maxRuns}): ` +
+          'the task kills or hangs its worker';
+        return taskResult(input, name, started, 'FAILED', undefined, permanent(reason, 'DELIVERY_LIMIT'));
       }
     }
     for (;;) {
       const attemptStart = Date.now();
       try {
-        const input = isSpilled(task.payload) ? { ...task, payload: await this.spilledPayload(task) } : task;
-        const { output } = await this.options.handler(input);
-        return this.result(input, attemptStart, 'SUCCESS', output);
+        const { output } = await withDeadline(this.options.handler(input), this.leaseMs * 3);
+        return taskResult(input, name, attemptStart, 'SUCCESS', output);
       } catch (error) {
-        if (
-          this.stopping ||
-          !(error instanceof Error) ||
-          error instanceof TaskFailure ||
-          !isDatabaseUnavailable(error)
-        )
-          return this.result(task, attemptStart, 'FAILED', undefined, error);
+        const outage =
+          error instanceof Error && !(error instanceof TaskFailure) && isDatabaseUnavailable(error);
+        if (!outage) return taskResult(input, name, attemptStart, 'FAILED', undefined, error);
+        if (this.stopping) throw new Abandoned();
         this.gate.report(error);
+        await this.gate.waitOpen();
+      }
+    }
+  }
+
+  /** Ledger reads wait out a database outage (the delivery stays unacked, nothing is handed back). */
+  private async untilDatabaseAnswers<T>(work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!isTransientDatabaseError(error)) throw error;
+        if (this.stopping) throw new Abandoned();
+        if (isDatabaseUnavailable(error)) this.gate.report(error);
+        else await new Promise((resolve) => setTimeout(resolve, 50));
         await this.gate.waitOpen();
       }
     }
@@ -260,56 +312,6 @@ export class TaskWorker {
     }
   }
 
-  /** Ledger reads wait out a database outage (the delivery stays unacked, nothing is handed back). */
-  private async untilDatabaseAnswers<T>(work: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await work();
-      } catch (error) {
-        if (this.stopping || !isTransientDatabaseError(error)) throw error;
-        if (isDatabaseUnavailable(error)) this.gate.report(error);
-        else await new Promise((resolve) => setTimeout(resolve, 50));
-        await this.gate.waitOpen();
-      }
-    }
-  }
-
-  /** A payload too large for the ledger's TEXT column, kept whole in task_data. */
-  private async spilledPayload(task: TaskMessage): Promise<Record<string, unknown>> {
-    const json = (await TaskData.load(this.dataSource, [task.task_id], 'PAYLOAD')).get(task.task_id);
-    if (json === undefined)
-      throw permanent(`the input of task ${task.task_id} is no longer stored`, 'INPUT_GONE');
-    return expectRecord(parseJson(json), '$.payload');
-  }
-
-  private result(
-    task: TaskMessage,
-    started: number,
-    outcome: TaskResult['outcome'],
-    output?: object,
-    error?: unknown,
-  ): TaskResult {
-    const completed = Date.now();
-    return {
-      v: TASK_MESSAGE_VERSION,
-      queue_id: task.queue_id,
-      task_id: task.task_id,
-      job_id: task.job_id,
-      stage: task.stage,
-      attempt: task.attempt,
-      outcome,
-      started_at: new Date(started).toISOString(),
-      completed_at: new Date(completed).toISOString(),
-      response_time_ms: completed - started,
-      // Outputs are JSON documents of the stage's contract; the result carries them as such.
-      ...(output ? { output: output as Record<string, unknown> } : {}),
-      ...(error !== undefined ? { error: toTaskError(error) } : {}),
-      worker: this.options.workerName,
-      ...(task.queued_at ? { queued_at: task.queued_at } : {}),
-      ...(isRecord(task.payload.ctx) ? { ctx: task.payload.ctx } : {}),
-    };
-  }
-
   private async refuse(delivery: Delivery, reason: string): Promise<void> {
     const queue = deadQueueName(this.options.stage);
     await this.publisher.publishAll([deadLetter(delivery.message, queue, reason)]);
@@ -319,14 +321,10 @@ export class TaskWorker {
   }
 }
 
-/**
- * Quorum queues count earlier deliveries in `x-delivery-count`; every message a dying consumer held
- * comes back counted, so one redelivery says little. Twice, and it runs alone from then on: if its
- * worker dies again, that message did it.
- */
-function isSuspect(delivery: Delivery): boolean {
-  const headers = delivery.message.properties.headers ?? {};
-  if (headers[SUSPECT_HEADER] !== undefined) return true; // its last dispatch ran out of lease
-  const count = Number(headers['x-delivery-count'] ?? 0);
-  return Number.isFinite(count) && count >= 2;
+function leased(task: TaskMessage): EntryRef & { attempt: number } {
+  return {
+    id: task.queue_id,
+    attempt: task.attempt,
+    ...(task.queued_at ? { createdAt: task.queued_at } : {}),
+  };
 }

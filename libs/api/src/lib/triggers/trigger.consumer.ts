@@ -1,11 +1,18 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { parseJson, SchemaError, TRIGGERS_DEAD_QUEUE, TRIGGERS_QUEUE } from '@crawlflow/contracts';
 import { createJob, EngineError, notFound } from '@crawlflow/engine';
-import { isDatabaseUnavailable } from '@crawlflow/db';
-import { AmqpClient, ConfirmPublisher, declareTriggerQueues, DependencyGate } from '@crawlflow/messaging';
+import { isDatabaseError, isDatabaseUnavailable } from '@crawlflow/db';
+import {
+  AmqpClient,
+  ConfirmPublisher,
+  declareTriggerQueues,
+  DependencyGate,
+  type Held,
+  QueueConsumer,
+} from '@crawlflow/messaging';
 import { MetricsService } from '@crawlflow/observability';
 import { databaseGate, deadLetter } from '@crawlflow/transport';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import type { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { JobRequest, parseJobRequest } from '../jobs/job-request';
@@ -35,7 +42,7 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('TriggerConsumer');
   private readonly publisher: ConfirmPublisher;
   private readonly events: Counter<'outcome'>;
-  private consumer: { channel: Channel; consumerTag: string } | undefined;
+  private readonly consumer: QueueConsumer;
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private readonly gate: DependencyGate;
@@ -48,6 +55,19 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
   ) {
     this.publisher = new ConfirmPublisher(client);
     this.gate = databaseGate(db);
+    this.consumer = new QueueConsumer(client, {
+      name: 'triggers',
+      queue: TRIGGERS_QUEUE,
+      prefetch: options.prefetch,
+      declare: declareTriggerQueues,
+      onMessage: (held) => {
+        const work = this.handle(held).catch((error: unknown) =>
+          this.logger.error(`trigger event not handled: ${(error as Error).message}`),
+        );
+        this.inFlight.add(work);
+        void work.finally(() => this.inFlight.delete(work));
+      },
+    });
     this.events = metrics.counter({
       name: 'crawlflow_trigger_events_total',
       help: 'Trigger events by outcome: created, duplicate (idempotency key seen), dead (refused), held (database away), recycled',
@@ -58,52 +78,28 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     // The publisher's channel opens first on every connection: dead letters and replies need it.
     await this.publisher.start();
-    this.client.onDisconnect(() => {
-      this.consumer = undefined; // unacked deliveries return to the queue on the broker's side
-    });
-    await this.client.addSetup((connection) => this.consume(connection));
+    await this.consumer.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    const current = this.consumer;
-    if (current) await current.channel.cancel(current.consumerTag).catch(() => undefined);
+    await this.consumer.cancel();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.inFlight]),
       new Promise((resolve) => (timer = setTimeout(resolve, 5000))),
     ]);
     clearTimeout(timer);
-    if (current) await current.channel.close().catch(() => undefined);
+    await this.consumer.close();
   }
 
-  private async consume(connection: ChannelModel): Promise<void> {
-    if (this.stopping) return;
-    const channel = await connection.createChannel();
-    channel.on('error', (error: Error) => this.logger.warn(`trigger channel error: ${error.message}`));
-    await declareTriggerQueues(channel);
-    await channel.prefetch(this.options.prefetch);
-    const { consumerTag } = await channel.consume(
-      TRIGGERS_QUEUE,
-      (message) => {
-        if (!message) return;
-        const work = this.handle(message, channel).catch((error: unknown) =>
-          this.logger.error(`trigger event not handled: ${(error as Error).message}`),
-        );
-        this.inFlight.add(work);
-        void work.finally(() => this.inFlight.delete(work));
-      },
-      { noAck: false },
-    );
-    this.consumer = { channel, consumerTag };
-  }
-
-  private async handle(message: ConsumeMessage, channel: Channel): Promise<void> {
+  private async handle(held: Held): Promise<void> {
+    const { message } = held;
     let request: JobRequest;
     try {
       request = this.parse(message);
     } catch (error) {
-      return this.refuse(message, channel, (error as Error).message);
+      return this.refuse(held, (error as Error).message);
     }
     const heldSince = Date.now();
     let result: { id: string; created: boolean };
@@ -112,22 +108,25 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
         result = await this.db.transaction((manager) => this.createJobFor(manager, request));
         break;
       } catch (error) {
-        if (error instanceof SchemaError || error instanceof EngineError) {
-          return this.refuse(message, channel, error.message);
-        }
+        if (error instanceof SchemaError || error instanceof EngineError)
+          return this.refuse(held, error.message);
+        // Not the database's answer to a valid event: a bug met by this event. Refused with the
+        // reason rather than held for ever (it would hold back nothing else, but never end).
+        if (!isDatabaseError(error))
+          return this.refuse(held, `cannot create a job: ${(error as Error).message}`);
         if (this.stopping) return; // unacked: the broker hands it to the next consumer
-        // Not the event's fault: the database is down or busy. The event waits here, unacked (a
-        // nack would count towards the queue's delivery limit and dead-letter it), until it answers.
+        // Not the event's fault: the database is down, busy or broken. The event waits here, unacked
+        // (a nack would count towards the queue's delivery limit and dead-letter it).
         this.logger.warn(`cannot create a job now, holding the event: ${(error as Error).message}`);
         this.events.inc({ outcome: 'held' });
         if (isDatabaseUnavailable(error)) this.gate.report(error);
         else await sleep(this.options.retryPauseMs);
-        const heldFor = Date.now() - heldSince;
-        await waitUntil(this.gate.waitOpen(), this.options.holdLimitMs - heldFor);
-        if (!this.gate.isOpen() && Date.now() - heldSince >= this.options.holdLimitMs) {
-          // Held long enough for the broker's consumer timeout to take it back (and count it): put
-          // an identical copy at the end of the queue instead, and let this one go.
-          return this.recycle(message, channel);
+        await waitUntil(this.gate.waitOpen(), this.options.holdLimitMs - (Date.now() - heldSince));
+        if (Date.now() - heldSince >= this.options.holdLimitMs) {
+          // Held long enough for the broker's consumer timeout to take it back (and count it): an
+          // identical copy goes to the end of the queue instead, and this one lets go.
+          if (await this.consumer.recycle(held, this.publisher)) this.events.inc({ outcome: 'recycled' });
+          return;
         }
       }
     }
@@ -138,25 +137,7 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`reply to ${message.properties.replyTo} failed: ${(error as Error).message}`);
     }
     this.events.inc({ outcome: result.created ? 'created' : 'duplicate' });
-    settle(() => channel.ack(message));
-  }
-
-  private async recycle(message: ConsumeMessage, channel: Channel): Promise<void> {
-    try {
-      await this.publisher.publishAll([
-        {
-          exchange: '',
-          routingKey: TRIGGERS_QUEUE,
-          content: message.content,
-          options: { ...message.properties, headers: message.properties.headers ?? {} },
-        },
-      ]);
-    } catch (error) {
-      this.logger.warn(`cannot put a held trigger event back: ${(error as Error).message}`);
-      return; // unacked: it stays with this channel until the database answers or the channel goes
-    }
-    this.events.inc({ outcome: 'recycled' });
-    settle(() => channel.ack(message));
+    this.consumer.ack(held);
   }
 
   private parse(message: ConsumeMessage): JobRequest {
@@ -187,18 +168,19 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  private async refuse(message: ConsumeMessage, channel: Channel, reason: string): Promise<void> {
+  private async refuse(held: Held, reason: string): Promise<void> {
+    const { message } = held;
     try {
       await this.publisher.publishAll([deadLetter(message, TRIGGERS_DEAD_QUEUE, reason)]);
     } catch (error) {
       // Not confirmed: the event must not be dropped, so it goes back and is refused again later.
       this.logger.warn(`cannot dead-letter a trigger event: ${(error as Error).message}`);
       await sleep(this.options.retryPauseMs);
-      return settle(() => channel.nack(message, false, true));
+      return this.consumer.requeue(held);
     }
     this.events.inc({ outcome: 'dead' });
     await this.reply(message, { error: reason }).catch(() => undefined);
-    settle(() => channel.ack(message));
+    this.consumer.ack(held);
   }
 
   private async reply(message: ConsumeMessage, body: Record<string, unknown>): Promise<void> {
@@ -228,13 +210,4 @@ async function waitUntil(done: Promise<void>, ms: number): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Acks and nacks on a channel that has closed meanwhile throw; the broker redelivers those. */
-function settle(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // channel closed: redelivered
-  }
 }

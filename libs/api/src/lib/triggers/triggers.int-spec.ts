@@ -17,7 +17,7 @@ class TestRoot {
         DbModule.forRoot(db.config),
         MessagingModule.forRoot({ url: vhost.url, name: 'triggers-int-spec' }),
         ObservabilityModule.forRoot({ app: 'orchestrator', logLevel: 'error' }),
-        ApiModule.forRoot({ triggers: { prefetch: 50, retryPauseMs: 100 } }),
+        ApiModule.forRoot({ triggers: { prefetch: 50, retryPauseMs: 100, holdLimitMs: 1500 } }),
       ],
     };
   }
@@ -166,7 +166,7 @@ describe('trigger events', () => {
     expect(await consumersOf('crawl.triggers.jobs')).toBe(1);
   });
 
-  it('holds events while the database refuses them, never handing them back or dead-lettering them', async () => {
+  it('holds events while the database refuses them, recycling them past the hold limit, never nacking or dead-lettering them', async () => {
     // The table out of the way stands in for a database outage: every insert fails, not the event.
     await db.dataSource.query('RENAME TABLE crawling_jobs TO crawling_jobs_away');
     let renamed = true;
@@ -175,6 +175,12 @@ describe('trigger events', () => {
       await waitFor(
         async () => /outcome="held"[^}]*\} [2-9]/.test((await app.get(MetricsService).render()).body),
         { what: 'two attempts held' },
+      );
+      // Held past the hold limit (1.5 s here, 15 min by default): an identical copy goes to the end of
+      // the queue and the original is acked, so the broker's consumer timeout never takes it back.
+      await waitFor(
+        async () => /outcome="recycled"[^}]*\} [1-9]/.test((await app.get(MetricsService).render()).body),
+        { what: 'the held event put back as a copy' },
       );
       expect(await channel.get('crawl.triggers.dead', { noAck: true })).toBe(false);
       await db.dataSource.query('RENAME TABLE crawling_jobs_away TO crawling_jobs');

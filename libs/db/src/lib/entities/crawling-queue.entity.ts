@@ -87,6 +87,10 @@ export class CrawlingQueue {
   @Column({ name: 'quarantine_starts', type: 'int', default: 0 })
   quarantineStarts!: number;
 
+  /** Leases of this entry that ran out since its last result (see quarantine_starts). */
+  @Column({ name: 'lease_expiries', type: 'int', default: 0 })
+  leaseExpiries!: number;
+
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 

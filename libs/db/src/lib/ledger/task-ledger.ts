@@ -297,6 +297,7 @@ export class TaskLedger {
       await manager.query(
         `UPDATE crawling_queues q JOIN ${rows.sql} v ON q.id = v.id
             SET q.status = v.status, q.last_error = v.err, q.lease_until = NULL, q.updated_at = NOW(3),
+                q.quarantine_starts = 0, q.lease_expiries = 0,
                 q.scheduled_for = IF(v.status = 'WAITING', NOW(3) + INTERVAL v.delay_us MICROSECOND, q.scheduled_for),
                 q.dispatched_at = IF(v.status = 'WAITING', NULL, q.dispatched_at)`,
         [rows.param],
@@ -361,10 +362,11 @@ export class TaskLedger {
       stage: string;
       attempt_count: number;
       quarantine_starts: number;
+      lease_expiries: number;
       created_at: Date;
       job_status: string;
     }> = await db.query(
-      `SELECT q.id, q.task_id, q.job_id, q.stage, q.attempt_count, q.quarantine_starts, q.created_at,
+      `SELECT q.id, q.task_id, q.job_id, q.stage, q.attempt_count, q.quarantine_starts, q.lease_expiries, q.created_at,
               j.status AS job_status
          FROM crawling_queues q JOIN crawling_jobs j ON j.id = q.job_id
         WHERE q.status = 'PROCESSING' AND q.lease_until < NOW(3)
@@ -378,6 +380,7 @@ export class TaskLedger {
       stage: row.stage.toLowerCase() as Stage,
       attemptCount: Number(row.attempt_count),
       quarantineStarts: Number(row.quarantine_starts),
+      leaseExpiries: Number(row.lease_expiries),
       createdAt: toSqlTimestamp(row.created_at),
       jobStatus: row.job_status,
     }));
@@ -395,7 +398,7 @@ export class TaskLedger {
       failReason === undefined
         ? `UPDATE crawling_queues
               SET status = 'WAITING', scheduled_for = NOW(3), lease_until = NULL, dispatched_at = NULL,
-                  last_error = '${LEASE_EXPIRED}', updated_at = NOW(3)
+                  lease_expiries = lease_expiries + 1, last_error = '${LEASE_EXPIRED}', updated_at = NOW(3)
             WHERE id IN (?) AND status = 'PROCESSING' AND lease_until < NOW(3) ${createdWithin(sorted)}`
         : `UPDATE crawling_queues SET status = 'FAILED', lease_until = NULL, last_error = ?, updated_at = NOW(3)
             WHERE id IN (?) AND status = 'PROCESSING' AND lease_until < NOW(3) ${createdWithin(sorted)}`,
@@ -409,14 +412,33 @@ export class TaskLedger {
   }
 
   /** Heartbeat: the worker holding these in-flight entries is alive; their lease runs from now. */
-  static async extendLeases(db: Db, entries: readonly EntryRef[], leaseMs: number): Promise<void> {
+  static async extendLeases(
+    db: Db,
+    entries: ReadonlyArray<EntryRef & { attempt: number }>,
+    leaseMs: number,
+  ): Promise<void> {
     if (entries.length === 0) return;
     const sorted = [...entries].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    // By dispatch too: an older copy still held somewhere never keeps a newer dispatch alive.
     await db.query(
       `UPDATE crawling_queues SET lease_until = NOW(3) + INTERVAL ? MICROSECOND
-        WHERE id IN (?) AND status = 'PROCESSING' ${createdWithin(sorted)}`,
-      [leaseMs * 1000, sorted.map((e) => e.id), ...createdRange(sorted)],
+        WHERE (id, attempt_count) IN (${sorted.map(() => '(?, ?)').join(', ')})
+          AND status = 'PROCESSING' ${createdWithin(sorted)}`,
+      [leaseMs * 1000, ...sorted.flatMap((e) => [e.id, e.attempt]), ...createdRange(sorted)],
     );
+  }
+
+  /**
+   * The sweeper's claim on an exhausted entry: true when it is still in flight with its lease run
+   * out (a result or a heartbeat that came meanwhile wins), and then it waits for its failure.
+   */
+  static async claimExhausted(db: Db, entry: EntryRef): Promise<boolean> {
+    const result: { affectedRows: number } = await db.query(
+      `UPDATE crawling_queues SET lease_until = NOW(3) + INTERVAL 1 MINUTE
+        WHERE id = ? AND status = 'PROCESSING' AND lease_until < NOW(3) ${createdWithin([entry])}`,
+      [entry.id, ...createdRange([entry])],
+    );
+    return result.affectedRows === 1;
   }
 
   /**

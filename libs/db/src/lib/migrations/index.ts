@@ -4,6 +4,7 @@ import { WorkflowVersions1764547200000 } from './1764547200000-WorkflowVersions'
 import { EngineState1764633600000 } from './1764633600000-EngineState';
 import { JobArchive1764720000000 } from './1764720000000-JobArchive';
 import { TaskLoopReliability1764806400000 } from './1764806400000-TaskLoopReliability';
+import { LeaseExpiries1764892800000 } from './1764892800000-LeaseExpiries';
 
 export { InitialSchema1764374400000 } from './1764374400000-InitialSchema';
 export { SchedulerPolicies1764460800000 } from './1764460800000-SchedulerPolicies';
@@ -11,6 +12,7 @@ export { WorkflowVersions1764547200000 } from './1764547200000-WorkflowVersions'
 export { EngineState1764633600000 } from './1764633600000-EngineState';
 export { JobArchive1764720000000 } from './1764720000000-JobArchive';
 export { TaskLoopReliability1764806400000 } from './1764806400000-TaskLoopReliability';
+export { LeaseExpiries1764892800000 } from './1764892800000-LeaseExpiries';
 
 /** In order of application; append only, never reorder or rename (the migrations table records names). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option type
@@ -21,4 +23,5 @@ export const MIGRATIONS: Function[] = [
   EngineState1764633600000,
   JobArchive1764720000000,
   TaskLoopReliability1764806400000,
+  LeaseExpiries1764892800000,
 ];

@@ -2,6 +2,7 @@
 // judgement of them. Plain values only (no database, no broker); not exported from the package.
 import type {
   FetchConfig,
+  PageSource,
   ParseConfig,
   Stage,
   StepDefinition,
@@ -9,8 +10,10 @@ import type {
   TaskResult,
   TransformOperation,
 } from '@crawlflow/contracts';
-import type { AppliedResult, LedgerTaskState, ResultDecision } from '@crawlflow/db';
-import type { PlaceholderScopes } from './task-planner';
+import type { AppliedResult, KeptPage, LedgerTaskState, ResultDecision } from '@crawlflow/db';
+import { emptyState, type StepResults } from './execution-state';
+import { reduceResults, type JobFacts, type JobState } from './job-reducer';
+import type { PlaceholderScopes, PlannedTask } from './task-planner';
 import type { WorkflowRuntime } from './workflow-runtime';
 
 type StepFields = Partial<Pick<StepDefinition, 'name' | 'error_handling' | 'max_retries' | 'backoff'>>;
@@ -143,4 +146,73 @@ export function applied(
   state: Partial<LedgerTaskState> = {},
 ): AppliedResult {
   return { result, decision, state: ledgerState({ queueId: result.queue_id, ...state }) };
+}
+
+export const listPage = (page: number) => `https://shop.test/list?page=${page}`;
+
+/** A record of a list page: the detail page to fetch, and the key a STORE writes it under. */
+export const product = (n: number) => ({ sku: `sku-${n}`, detail_url: `https://shop.test/p/${n}` });
+
+export const pageSource = (url: string, fields: Partial<PageSource> = {}): PageSource => ({
+  url,
+  fetched_at: '2026-06-05 12:00:00.000',
+  ...fields,
+});
+
+/** The FETCH task the planner makes for `url` (FULL_SCAN unless `extra` says conditional). */
+export const plannedFetch = (
+  stepIndex: number,
+  url: string,
+  ctx: object,
+  extra: object = {},
+): PlannedTask => ({
+  stepIndex,
+  taskType: 'FETCH',
+  targetUrl: url,
+  payload: {
+    ctx: { step: stepIndex, ...ctx },
+    workflow_id: WORKFLOW_ID,
+    workflow_version: WORKFLOW_VERSION,
+    url,
+    conditional: false,
+    options: { respect_robots: true },
+    ...extra,
+  },
+});
+
+export const jobFacts = (fields: Partial<JobFacts> = {}): JobFacts => ({
+  status: 'RUNNING',
+  jobType: 'FULL_SCAN',
+  totalItems: 10,
+  processedItems: 0,
+  failedCount: 0,
+  ...fields,
+});
+
+/** A list job whose first window (pages 1–4 of 10) is in flight. */
+export const listState = (fields: Partial<JobState> = {}): JobState => ({
+  ...emptyState(),
+  pagination: { next_page: 5, last_page: 10, stopped_at: null },
+  in_flight: 4,
+  ...fields,
+});
+
+export interface Reduce {
+  job?: Partial<JobFacts>;
+  state?: JobState;
+  stepResults?: StepResults;
+  /** What 304 pages yielded when last parsed, by requested URL. */
+  kept?: Record<string, KeptPage>;
+}
+
+/** reduceResults over a running FULL_SCAN list job (listState) unless `given` says otherwise. */
+export function reduce(runtime: WorkflowRuntime, results: AppliedResult[], given: Reduce = {}) {
+  const context = { runtime, scopes: scopesOf(), kept: new Map(Object.entries(given.kept ?? {})) };
+  return reduceResults(
+    jobFacts(given.job),
+    given.state ?? listState(),
+    given.stepResults ?? {},
+    context,
+    results,
+  );
 }

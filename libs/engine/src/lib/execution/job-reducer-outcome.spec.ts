@@ -1,15 +1,9 @@
 import { emptyState, type ExecutionState } from './execution-state';
-import { listDetailStore, scopesOf, WORKFLOW_ID, WORKFLOW_VERSION } from './execution.fixtures';
+import { jobFacts, listDetailStore, scopesOf, WORKFLOW_ID, WORKFLOW_VERSION } from './execution.fixtures';
 import { admitLinks, jobOutcome, pageFetch, type JobFacts, type Link } from './job-reducer';
 
-const job = (fields: Partial<JobFacts> = {}): JobFacts => ({
-  status: 'RUNNING',
-  jobType: 'FULL_SCAN',
-  totalItems: 10,
-  processedItems: 6,
-  failedCount: 0,
-  ...fields,
-});
+/** A running job 6 tasks of 10 into its work. */
+const job = (fields: Partial<JobFacts> = {}): JobFacts => jobFacts({ processedItems: 6, ...fields });
 
 const delta = (fields: {
   processed?: number;

@@ -3,13 +3,14 @@ import {
   fetchStep,
   listDetailStore,
   parseStep,
+  plannedFetch,
+  product,
   runtimeOf,
   scopesOf,
   storeStep,
   transformStep,
   validateStep,
   WORKFLOW_ID,
-  WORKFLOW_VERSION,
 } from './execution.fixtures';
 import {
   fansOut,
@@ -18,7 +19,6 @@ import {
   planParse,
   planRecords,
   stepAfterParse,
-  type PlannedTask,
 } from './task-planner';
 
 const crawlState = (pattern: string): ExecutionState => ({
@@ -47,24 +47,6 @@ describe('linksInScope with a pattern scope', () => {
 });
 
 const shop = listDetailStore();
-const product = (n: number) => ({ sku: `sku-${n}`, detail_url: `https://shop.test/p/${n}` });
-
-/** The FETCH task the planner makes for `url`, as the job's FETCH workers receive it. */
-const fetchTask = (stepIndex: number, url: string, ctx: object, extra: object = {}): PlannedTask => ({
-  stepIndex,
-  taskType: 'FETCH',
-  targetUrl: url,
-  payload: {
-    ctx: { step: stepIndex, ...ctx },
-    workflow_id: WORKFLOW_ID,
-    workflow_version: WORKFLOW_VERSION,
-    url,
-    conditional: false,
-    options: { respect_robots: true },
-    ...extra,
-  },
-});
-
 describe('planFirstTasks', () => {
   it('one URL: its placeholders filled from params, then target, then source', () => {
     const runtime = runtimeOf(fetchStep({ url_pattern: '{base_url}/c/{category}' }), parseStep());
@@ -75,7 +57,7 @@ describe('planFirstTasks', () => {
     });
     const state = emptyState();
     expect(planFirstTasks(runtime, scopes, false, state)).toEqual([
-      fetchTask(0, 'https://shop.test/c/shoes', {}),
+      plannedFetch(0, 'https://shop.test/c/shoes', {}),
     ]);
     expect(state).toEqual(emptyState());
   });
@@ -108,11 +90,11 @@ describe('planFirstTasks', () => {
   it('an INCREMENTAL fetch is conditional; it says it fans out only when its records feed fetches', () => {
     const single = runtimeOf(fetchStep({ url_pattern: 'https://shop.test/' }), parseStep(), storeStep());
     expect(planFirstTasks(single, scopesOf(), true, emptyState())).toEqual([
-      fetchTask(0, 'https://shop.test/', {}, { conditional: true }),
+      plannedFetch(0, 'https://shop.test/', {}, { conditional: true }),
     ]);
     const list = listDetailStore({ pagination: false, url_pattern: 'https://shop.test/list' });
     expect(planFirstTasks(list, scopesOf(), true, emptyState())).toEqual([
-      fetchTask(0, 'https://shop.test/list', {}, { conditional: true, fans_out: true }),
+      plannedFetch(0, 'https://shop.test/list', {}, { conditional: true, fans_out: true }),
     ]);
   });
 
@@ -135,7 +117,7 @@ describe('planFirstTasks', () => {
     const state = emptyState();
     const scopes = scopesOf({ source: { base_url: 'https://shop.test' } });
     expect(planFirstTasks(runtime, scopes, true, state)).toEqual([
-      fetchTask(0, 'https://shop.test/docs/', { depth: 0 }, { conditional: true, fans_out: true }),
+      plannedFetch(0, 'https://shop.test/docs/', { depth: 0 }, { conditional: true, fans_out: true }),
     ]);
     expect(state.crawl).toEqual({
       seen: 1,
@@ -231,7 +213,7 @@ describe('planRecords', () => {
   it('list records become detail fetches, their URL cleaned, the record handed on as parent', () => {
     const records = [{ detail_url: '  https://Shop.test  ', sku: 'a' }];
     expect(planRecords(shop, 1, { page_id: '5', records }, scopesOf(), false)).toEqual({
-      tasks: [fetchTask(2, 'https://shop.test/', {}, { parent: records[0] })],
+      tasks: [plannedFetch(2, 'https://shop.test/', {}, { parent: records[0] })],
       problems: [],
     });
   });
@@ -246,7 +228,7 @@ describe('planRecords', () => {
     );
     const scopes = scopesOf({ params: { sku: 'from-params' }, source: { base_url: 'https://shop.test' } });
     const plan = planRecords(runtime, 1, { page_id: '5', records: [{ sku: 'a1' }] }, scopes, false);
-    expect(plan.tasks).toEqual([fetchTask(3, 'https://shop.test/p/a1', {}, { parent: { sku: 'a1' } })]);
+    expect(plan.tasks).toEqual([plannedFetch(3, 'https://shop.test/p/a1', {}, { parent: { sku: 'a1' } })]);
   });
 
   it('records with no usable URL become problems, not tasks', () => {

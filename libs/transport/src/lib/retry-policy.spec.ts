@@ -3,6 +3,7 @@ import type { LedgerTaskState } from '@crawlflow/db';
 import {
   backoffDelay,
   DEFAULT_BACKOFF_OPTIONS,
+  MAX_RETRY_AFTER_MS,
   defaultResultPolicy,
   type BackoffOptions,
 } from './retry-policy';
@@ -64,10 +65,11 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, DEFAULT_BACKOFF_OPTIONS, 100, steady(0))).toBe(4000);
   });
 
-  // ODDITY: the doc says a longer Retry-After wins, but it is cut to capMs: a server asking for two
-  // minutes is retried after one (and will likely answer 429 again, spending a retry).
-  it('(current behaviour) a Retry-After beyond the cap is cut to the cap', () => {
-    expect(backoffDelay(0, DEFAULT_BACKOFF_OPTIONS, 120_000, steady(0))).toBe(60_000);
+  it('lets a Retry-After beyond the step cap win, up to an hour', () => {
+    expect(backoffDelay(0, DEFAULT_BACKOFF_OPTIONS, 120_000, steady(0))).toBe(120_000);
+    expect(backoffDelay(0, DEFAULT_BACKOFF_OPTIONS, 3 * MAX_RETRY_AFTER_MS, steady(0))).toBe(
+      MAX_RETRY_AFTER_MS,
+    );
   });
 });
 

@@ -15,7 +15,13 @@ export const DEFAULT_BACKOFF_OPTIONS: BackoffOptions = {
   jitter: 0.5,
 };
 
-/** Capped exponential backoff with jitter; a server's Retry-After wins when it is longer. */
+/** The longest a server's Retry-After may hold a retry back (a longer ask is taken as this). */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/**
+ * Capped exponential backoff with jitter; a server's Retry-After wins when it is longer, beyond the
+ * step's cap too (retrying before the server asked spends a retry on another 429), up to an hour.
+ */
 export function backoffDelay(
   retryCount: number,
   options: BackoffOptions = DEFAULT_BACKOFF_OPTIONS,
@@ -24,7 +30,7 @@ export function backoffDelay(
 ): number {
   const exponential = Math.min(options.capMs, options.baseMs * 2 ** Math.min(retryCount, 30));
   const jittered = exponential * (1 - options.jitter) + exponential * options.jitter * random();
-  return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, options.capMs)));
+  return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)));
 }
 
 /**

@@ -56,3 +56,4 @@ export {
   type NewTasksFigures,
   type WorkflowFailureRate,
 } from './lib/observability';
+export { AppliedMigrationsRepository } from './lib/schema';

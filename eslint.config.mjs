@@ -44,6 +44,12 @@ const boundaries = (allowTesting) => [
   },
 ];
 
+// Every table has one owner: SQL lives in the repositories of libs/db, whose methods the other libs,
+// the apps and the tools call. Specs, the test-support lib, benchmarks and migrations set up and
+// inspect databases directly.
+const QUERY_MESSAGE =
+  'Hand-written SQL outside libs/db: data access goes through the repositories in libs/db (add or use a repository method there).';
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -65,5 +71,16 @@ export default [
   {
     files: [...specFiles, 'bench/**/*.ts', 'libs/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(true) },
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: ['libs/db/**', ...specFiles, 'libs/testing/**', 'bench/**', '**/migrations/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='query']", message: QUERY_MESSAGE },
+        { selector: "CallExpression[callee.property.value='query']", message: QUERY_MESSAGE },
+      ],
+    },
   },
 ];

@@ -15,8 +15,8 @@ describe('module boundaries', () => {
     });
   });
 
-  /** Runs the real `eslint` binary on `code` as if it were the file at `filePath`. */
-  async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
+  /** Runs the real `eslint` binary on `code` as if it were the file at `filePath`: messages of `ruleId`. */
+  async function lintErrors(filePath: string, code: string, ruleId: string): Promise<string[]> {
     const run = spawnSync(
       'npx',
       ['eslint', '--format', 'json', '--stdin', '--stdin-filename', resolve(ROOT, filePath)],
@@ -30,8 +30,11 @@ describe('module boundaries', () => {
     const [result] = JSON.parse(run.stdout) as Array<{
       messages: Array<{ ruleId: string; message: string }>;
     }>;
-    return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+    return result.messages.filter((m) => m.ruleId === ruleId).map((m) => m.message);
   }
+
+  const boundaryErrors = (filePath: string, code: string): Promise<string[]> =>
+    lintErrors(filePath, code, '@nx/enforce-module-boundaries');
 
   it('refuses an app importing another app', async () => {
     const errors = await boundaryErrors(
@@ -71,5 +74,29 @@ describe('module boundaries', () => {
       "import { loadConfig } from '@crawlflow/config';\nexport const x = loadConfig;\n",
     );
     expect(errors).toEqual([]);
+  });
+
+  describe('hand-written SQL', () => {
+    const code = [
+      "import { DataSource } from 'typeorm';",
+      'export async function count(dataSource: DataSource): Promise<unknown> {',
+      "  return dataSource.query('SELECT COUNT(*) AS n FROM crawling_jobs');",
+      '}',
+      '',
+    ].join('\n');
+    const sqlErrors = (filePath: string): Promise<string[]> =>
+      lintErrors(filePath, code, 'no-restricted-syntax');
+
+    it('refuses .query( outside libs/db', async () => {
+      expect(await sqlErrors('libs/api/src/lib/jobs/bad.ts')).toEqual([
+        expect.stringContaining('data access goes through the repositories in libs/db'),
+      ]);
+    });
+
+    it('allows it in libs/db and in spec files', async () => {
+      expect(await sqlErrors('libs/db/src/lib/jobs/fine.repository.ts')).toEqual([]);
+      expect(await sqlErrors('libs/api/src/lib/jobs/fine.int-spec.ts')).toEqual([]);
+      expect(await sqlErrors('libs/api/src/lib/jobs/fine.spec.ts')).toEqual([]);
+    });
   });
 });

@@ -6,8 +6,8 @@
  * "the migrator has not finished"), 78 on a bad DATABASE_URL.
  */
 import { ConfigError, DatabaseConfig, loadDatabaseConfig, processEnv } from '@crawlflow/config';
-import { dataSourceOptions, MIGRATIONS } from '@crawlflow/db';
-import { createConnection } from 'mysql2/promise';
+import { AppliedMigrationsRepository, createDataSource, MIGRATIONS } from '@crawlflow/db';
+import type { DataSourceOptions } from 'typeorm';
 
 const EX_CONFIG = 78;
 const POLL_MS = 2000;
@@ -31,25 +31,18 @@ export async function pendingMigrations(config: DatabaseConfig): Promise<string[
   const expected = MIGRATIONS.map(
     (migration) => new (migration as new () => { name?: string })().name ?? migration.name,
   );
-  const table = String(dataSourceOptions(config).migrationsTableName ?? 'migrations');
-  const connection = await createConnection({
-    host: config.host,
-    port: config.port,
-    user: config.user,
-    password: config.password,
-    database: config.database,
+  // One connection, and no more than 5 s to open it: the loop below retries.
+  const dataSource = createDataSource(config, {
     connectTimeout: 5000,
-  });
+    extra: { connectionLimit: 1 },
+  } as Partial<DataSourceOptions>);
+  await dataSource.initialize();
   try {
-    const [rows] = await connection.query(`SELECT name FROM \`${table}\``);
-    const applied = new Set((rows as Array<{ name: string }>).map((row) => row.name));
+    // No migrations table yet (the migrator has not run its first migration): nothing is applied.
+    const applied = new Set(await AppliedMigrationsRepository.names(dataSource));
     return expected.filter((name) => !applied.has(name));
-  } catch (error) {
-    // No migrations table yet: the migrator has not run its first migration.
-    if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE') return expected;
-    throw error;
   } finally {
-    await connection.end();
+    await dataSource.destroy();
   }
 }
 

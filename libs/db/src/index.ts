@@ -48,3 +48,12 @@ export type {
   QueuePartitionInfo,
 } from './lib/retention';
 export * from './lib/items';
+export {
+  JobStatisticsRepository,
+  KeyMetricsRepository,
+  type DailyJobStatistics,
+  type FinishedJobsFigures,
+  type NewTasksFigures,
+  type WorkflowFailureRate,
+} from './lib/observability';
+export { AppliedMigrationsRepository } from './lib/schema';

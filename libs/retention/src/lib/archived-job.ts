@@ -1,7 +1,13 @@
 import { ArchivedJobsRepository, CrawlingJobArchive, Db } from '@crawlflow/db';
 
 /** A crawling_jobs_archive row as the API shows it: the job's columns, `archived_at`, `archived: true`. */
-export type ArchivedJobRow = Record<string, unknown> & { id: string; archived: true; archived_at: Date };
+export type ArchivedJobRow = Record<string, unknown> & {
+  id: string;
+  total_items: number;
+  processed_items: number;
+  archived: true;
+  archived_at: Date;
+};
 
 /** The archived job with its column names, as a live job reads (snake_case, the table's order). */
 function archivedJobRow(job: CrawlingJobArchive): ArchivedJobRow {

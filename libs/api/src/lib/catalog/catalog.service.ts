@@ -1,8 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CatalogRepository } from '@crawlflow/db';
 import { notFound } from '@crawlflow/engine';
 import { DataSource } from 'typeorm';
 import { Page, pageOf } from '../http/pagination';
-import { normalise, Row } from '../http/rows';
+import {
+  SourceView,
+  TargetTypeView,
+  CrawlTargetView,
+  toSourceView,
+  toTargetTypeView,
+  toCrawlTargetView,
+} from './catalog-views';
 
 export interface NewSource {
   name: string;
@@ -27,94 +35,56 @@ export interface NewTarget {
 export class CatalogService {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
-  async createSource(input: NewSource): Promise<Row> {
-    const result: { insertId: number } = await this.db.query(
-      'INSERT INTO crawl_sources (name, base_url) VALUES (?, ?)',
-      [input.name, input.base_url],
-    );
-    return this.getSource(String(result.insertId));
+  async createSource(input: NewSource): Promise<SourceView> {
+    const id = await CatalogRepository.addSource(this.db, { name: input.name, baseUrl: input.base_url });
+    return this.getSource(id);
   }
 
-  async getSource(id: string): Promise<Row> {
-    const [row] = (await this.db.query('SELECT * FROM crawl_sources WHERE id = ?', [id])) as Row[];
-    if (!row) throw notFound(`source ${id} does not exist`);
-    return normalise(row);
+  async getSource(id: string): Promise<SourceView> {
+    const source = await CatalogRepository.source(this.db, id);
+    if (!source) throw notFound(`source ${id} does not exist`);
+    return toSourceView(source);
   }
 
-  async listSources(limit: number, after?: string): Promise<Page<Row>> {
-    return this.page('crawl_sources', limit, after);
+  async listSources(limit: number, after?: string): Promise<Page<SourceView>> {
+    const sources = await CatalogRepository.sources(this.db, { afterId: after, limit: limit + 1 });
+    return pageOf(sources.map(toSourceView), limit);
   }
 
-  async createTargetType(input: NewTargetType): Promise<Row> {
-    const result: { insertId: number } = await this.db.query(
-      'INSERT INTO target_types (code, name) VALUES (?, ?)',
-      [input.code, input.name],
-    );
-    const [row] = (await this.db.query('SELECT * FROM target_types WHERE id = ?', [
-      result.insertId,
-    ])) as Row[];
-    return normalise(row);
+  async createTargetType(input: NewTargetType): Promise<TargetTypeView> {
+    const id = await CatalogRepository.addTargetType(this.db, { code: input.code, name: input.name });
+    const type = await CatalogRepository.targetType(this.db, id);
+    if (!type) throw notFound(`target type ${id} does not exist`);
+    return toTargetTypeView(type);
   }
 
-  async listTargetTypes(limit: number, after?: string): Promise<Page<Row>> {
-    return this.page('target_types', limit, after);
+  async listTargetTypes(limit: number, after?: string): Promise<Page<TargetTypeView>> {
+    const types = await CatalogRepository.targetTypes(this.db, { afterId: after, limit: limit + 1 });
+    return pageOf(types.map(toTargetTypeView), limit);
   }
 
-  async createTarget(input: NewTarget): Promise<Row> {
+  async createTarget(input: NewTarget): Promise<CrawlTargetView> {
     await this.getSource(input.source_id);
-    if (input.target_type_id) {
-      const [type] = (await this.db.query('SELECT id FROM target_types WHERE id = ?', [
-        input.target_type_id,
-      ])) as Row[];
-      if (!type) throw notFound(`target type ${input.target_type_id} does not exist`);
-    }
-    const result: { insertId: number } = await this.db.query(
-      'INSERT INTO crawl_targets (source_id, target_type_id, url, name, attributes) VALUES (?, ?, ?, ?, ?)',
-      [
-        input.source_id,
-        input.target_type_id ?? null,
-        input.url,
-        input.name ?? null,
-        input.attributes ? JSON.stringify(input.attributes) : null,
-      ],
-    );
-    return this.getTarget(String(result.insertId));
+    if (input.target_type_id && !(await CatalogRepository.targetTypeExists(this.db, input.target_type_id)))
+      throw notFound(`target type ${input.target_type_id} does not exist`);
+    const id = await CatalogRepository.addTarget(this.db, {
+      sourceId: input.source_id,
+      targetTypeId: input.target_type_id ?? null,
+      url: input.url,
+      name: input.name ?? null,
+      attributes: input.attributes ?? null,
+    });
+    return this.getTarget(id);
   }
 
-  async getTarget(id: string): Promise<Row> {
-    const [row] = (await this.db.query('SELECT * FROM crawl_targets WHERE id = ?', [id])) as Row[];
-    if (!row) throw notFound(`target ${id} does not exist`);
-    return normalise(row, ['attributes']);
+  async getTarget(id: string): Promise<CrawlTargetView> {
+    const target = await CatalogRepository.target(this.db, id);
+    if (!target) throw notFound(`target ${id} does not exist`);
+    return toCrawlTargetView(target);
   }
 
-  async listTargets(limit: number, after?: string, sourceId?: string): Promise<Page<Row>> {
-    return this.page('crawl_targets', limit, after, sourceId ? { source_id: sourceId } : {}, ['attributes']);
-  }
-
-  private async page(
-    table: 'crawl_sources' | 'target_types' | 'crawl_targets',
-    limit: number,
-    after: string | undefined,
-    filters: Record<string, string> = {},
-    jsonColumns: readonly string[] = [],
-  ): Promise<Page<Row>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (after !== undefined) {
-      where.push('id > ?');
-      params.push(after);
-    }
-    for (const [column, value] of Object.entries(filters)) {
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
-    const rows = (await this.db.query(
-      `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`,
-      [...params, limit + 1],
-    )) as Row[];
-    return pageOf(
-      rows.map((row) => normalise(row, jsonColumns)),
-      limit,
-    );
+  async listTargets(limit: number, after?: string, sourceId?: string): Promise<Page<CrawlTargetView>> {
+    const targets = await CatalogRepository.targets(this.db, { afterId: after, limit: limit + 1, sourceId });
+    return pageOf(targets.map(toCrawlTargetView), limit);
   }
 }

@@ -1,11 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SchemaError } from '@crawlflow/contracts';
+import { CatalogRepository, ParallelismRepository, WorkflowsRepository } from '@crawlflow/db';
 import { checkCondition, notFound } from '@crawlflow/engine';
 import { DataSource } from 'typeorm';
+import { toMappingView } from '../catalog/catalog-views';
 import { encodeCursor, parsePageQuery } from '../http/pagination';
 import { bodyOf, idParam, optionalInt, optionalString, queryId, requiredId } from '../http/request-fields';
-import { normalise } from '../http/rows';
+import { toPoolView, toWorkflowLimitsView } from './control-views';
 
 const POOL_NAME = /^[A-Za-z0-9_.-]{1,50}$/;
 
@@ -36,21 +38,14 @@ export class ControlsController {
     const pool = optionalString(body, 'resource_pool', 'body', 50) ?? null;
     if (pool !== null && !POOL_NAME.test(pool))
       throw new SchemaError('body.resource_pool', 'letters, digits, _ . and -');
-    const [workflow] = (await this.db.query('SELECT id FROM crawling_workflows WHERE id = ?', [
-      id,
-    ])) as unknown[];
-    if (!workflow) throw notFound(`workflow ${id} does not exist`);
-    await this.db.query(
-      `INSERT INTO parallel_execution_config (workflow_id, max_parallel_jobs, max_parallel_tasks, resource_pool)
-       VALUES (?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE max_parallel_jobs = VALUES(max_parallel_jobs),
-         max_parallel_tasks = VALUES(max_parallel_tasks), resource_pool = VALUES(resource_pool)`,
-      [id, jobs, tasks, pool],
-    );
-    const [row] = (await this.db.query('SELECT * FROM parallel_execution_config WHERE workflow_id = ?', [
-      id,
-    ])) as Array<Record<string, unknown>>;
-    return normalise(row);
+    if (!(await WorkflowsRepository.exists(this.db, id))) throw notFound(`workflow ${id} does not exist`);
+    await ParallelismRepository.setWorkflowLimits(this.db, {
+      workflowId: id,
+      maxParallelJobs: jobs,
+      maxParallelTasks: tasks,
+      resourcePool: pool,
+    });
+    return toWorkflowLimitsView(await this.stored(ParallelismRepository.workflowLimits(this.db, id)));
   }
 
   @Put('resource-pools/:name')
@@ -65,14 +60,8 @@ export class ControlsController {
     const body = bodyOf(raw, ['slots']);
     const slots = optionalInt(body, 'slots', 'body', 1, 100_000);
     if (slots === undefined) throw new SchemaError('body.slots', 'required');
-    await this.db.query(
-      'INSERT INTO resource_pools (name, slots) VALUES (?, ?) ON DUPLICATE KEY UPDATE slots = VALUES(slots)',
-      [name, slots],
-    );
-    const [row] = (await this.db.query('SELECT * FROM resource_pools WHERE name = ?', [name])) as Array<
-      Record<string, unknown>
-    >;
-    return normalise(row);
+    await ParallelismRepository.setPoolSlots(this.db, name, slots);
+    return toPoolView(await this.stored(ParallelismRepository.pool(this.db, name)));
   }
 
   @Post('target-workflow-mappings')
@@ -100,24 +89,17 @@ export class ControlsController {
     const condition = optionalString(body, 'condition_expression', 'body', 2000) ?? null;
     checkCondition(condition, 'condition_expression');
     const priority = optionalInt(body, 'priority', 'body', -1_000_000, 1_000_000) ?? 0;
-    const [type] = (await this.db.query('SELECT id FROM target_types WHERE id = ?', [
+    if (!(await CatalogRepository.targetTypeExists(this.db, targetTypeId)))
+      throw notFound(`target type ${targetTypeId} does not exist`);
+    if (!(await WorkflowsRepository.exists(this.db, workflowId)))
+      throw notFound(`workflow ${workflowId} does not exist`);
+    await CatalogRepository.setMapping(this.db, {
       targetTypeId,
-    ])) as unknown[];
-    if (!type) throw notFound(`target type ${targetTypeId} does not exist`);
-    const [workflow] = (await this.db.query('SELECT id FROM crawling_workflows WHERE id = ?', [
       workflowId,
-    ])) as unknown[];
-    if (!workflow) throw notFound(`workflow ${workflowId} does not exist`);
-    await this.db.query(
-      `INSERT INTO target_workflow_mappings (target_type_id, workflow_id, condition_expression, priority) VALUES (?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE condition_expression = VALUES(condition_expression), priority = VALUES(priority)`,
-      [targetTypeId, workflowId, condition, priority],
-    );
-    const [row] = (await this.db.query(
-      'SELECT * FROM target_workflow_mappings WHERE target_type_id = ? AND workflow_id = ?',
-      [targetTypeId, workflowId],
-    )) as Array<Record<string, unknown>>;
-    return normalise(row);
+      conditionExpression: condition,
+      priority,
+    });
+    return toMappingView(await this.stored(CatalogRepository.mapping(this.db, targetTypeId, workflowId)));
   }
 
   @Get('target-workflow-mappings')
@@ -125,21 +107,28 @@ export class ControlsController {
   async listMappings(@Query() query: Record<string, unknown>) {
     const page = parsePageQuery(query);
     const typeId = queryId(query, 'target_type_id');
-    const after = page.after ? [String(page.after.t), String(page.after.w)] : undefined;
-    const rows = (await this.db.query(
-      `SELECT * FROM target_workflow_mappings
-        WHERE (? IS NULL OR target_type_id = ?) AND (? IS NULL OR (target_type_id, workflow_id) > (?, ?))
-        ORDER BY target_type_id, workflow_id LIMIT ?`,
-      [typeId ?? null, typeId ?? null, after?.[0] ?? null, after?.[0] ?? 0, after?.[1] ?? 0, page.limit + 1],
-    )) as Array<Record<string, unknown>>;
-    const data = rows.slice(0, page.limit).map((row) => normalise(row));
+    const rows = await CatalogRepository.mappings(this.db, {
+      targetTypeId: typeId,
+      after: page.after
+        ? { targetTypeId: String(page.after.t), workflowId: String(page.after.w) }
+        : undefined,
+      limit: page.limit + 1,
+    });
+    const data = rows.slice(0, page.limit).map(toMappingView);
     const last = data[data.length - 1];
     return {
       data,
       next_cursor:
         rows.length > page.limit && last
-          ? encodeCursor({ t: String(last.target_type_id), w: String(last.workflow_id) })
+          ? encodeCursor({ t: last.target_type_id, w: last.workflow_id })
           : null,
     };
+  }
+
+  /** A row this request has just written (read back on the same pool, so it is there). */
+  private async stored<T>(read: Promise<T | undefined>): Promise<T> {
+    const row = await read;
+    if (row === undefined) throw new Error('a row written by this request is missing');
+    return row;
   }
 }

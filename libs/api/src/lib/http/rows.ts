@@ -7,14 +7,17 @@ export function normalise(row: Record<string, unknown>, jsonColumns: readonly st
     if ((key === 'id' || key.endsWith('_id')) && out[key] !== null && out[key] !== undefined)
       out[key] = String(out[key]);
   }
-  for (const column of jsonColumns) {
-    if (typeof out[column] === 'string') {
-      try {
-        out[column] = JSON.parse(out[column] as string);
-      } catch {
-        // kept as text
-      }
-    }
-  }
+  for (const column of jsonColumns)
+    if (typeof out[column] === 'string') out[column] = jsonOrText(out[column]);
   return out as Row;
+}
+
+/** A text column holding JSON, parsed; text that is not JSON (and anything else) as it is. */
+export function jsonOrText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }

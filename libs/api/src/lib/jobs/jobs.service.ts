@@ -1,14 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isTerminalJobStatus, type JobStatus } from '@crawlflow/contracts';
 import { createJob, notFound } from '@crawlflow/engine';
 import { findArchivedJob } from '@crawlflow/retention';
-import { isSpilled, TaskData } from '@crawlflow/db';
+import {
+  ArchivedJobsRepository,
+  ExecutionsRepository,
+  isSpilled,
+  ItemsRepository,
+  JobsRepository,
+  TaskData,
+  TasksRepository,
+  WorkflowsRepository,
+} from '@crawlflow/db';
 import { DataSource } from 'typeorm';
 import { encodeCursor, Page, pageOf } from '../http/pagination';
 import { normalise, Row } from '../http/rows';
 import { JobRequest } from './job-request';
+import { JobView, toExecutionView, toItemView, toJobView, toTaskView } from './job-views';
 
-export const JOB_STATUSES = ['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
+export { JOB_STATUSES } from '@crawlflow/contracts';
 
 export interface JobDetail extends Row {
   progress: { processed: number; total: number; percent: number };
@@ -28,7 +38,10 @@ export class JobsService {
    * Creates (or, for a repeated idempotency key, finds) the job; `created` tells which. Without a
    * workflow id, the target's type mappings pick the workflow.
    */
-  async start(workflowId: string | undefined, request: JobRequest): Promise<{ job: Row; created: boolean }> {
+  async start(
+    workflowId: string | undefined,
+    request: JobRequest,
+  ): Promise<{ job: JobView; created: boolean }> {
     const result = await this.db.transaction((manager) =>
       createJob(manager, {
         ...(workflowId ? { workflowId } : {}),
@@ -43,47 +56,40 @@ export class JobsService {
     return { job: await this.getRow(result.id), created: result.created };
   }
 
-  async getRow(id: string): Promise<Row> {
-    const [row] = (await this.db.query('SELECT * FROM crawling_jobs WHERE id = ?', [id])) as Row[];
-    if (!row) throw notFound(`job ${id} does not exist`);
-    return normalise(row, ['params']);
+  async getRow(id: string): Promise<JobView> {
+    const job = await JobsRepository.find(this.db, id);
+    if (!job) throw notFound(`job ${id} does not exist`);
+    return toJobView(job);
   }
 
   /** A live job, or an archived one (marked `archived: true`, its execution from the archive). */
   async get(id: string): Promise<JobDetail> {
-    const [live] = (await this.db.query('SELECT id FROM crawling_jobs WHERE id = ?', [id])) as Row[];
+    const live = await JobsRepository.find(this.db, id);
     if (!live) {
       const archived = await findArchivedJob(this.db, id);
       if (!archived) throw notFound(`job ${id} does not exist`);
-      const [execution] = (await this.db.query(
-        'SELECT * FROM workflow_executions_archive WHERE job_id = ? ORDER BY id DESC LIMIT 1',
-        [id],
-      )) as Row[];
-      const row = normalise(archived as unknown as Row, ['params']);
-      const total = Number(row.total_items ?? 0);
+      const execution = await ArchivedJobsRepository.latestExecution(this.db, id);
+      const row = normalise(archived, ['params']);
       return {
         ...row,
-        progress: { processed: Number(row.processed_items ?? 0), total, percent: 100 },
+        progress: { processed: archived.processed_items, total: archived.total_items, percent: 100 },
         execution: execution ? normalise(execution, ['context', 'step_results']) : null,
       };
     }
-    const job = await this.getRow(id);
-    const [execution] = (await this.db.query(
-      'SELECT * FROM workflow_executions WHERE job_id = ? ORDER BY id DESC LIMIT 1',
-      [id],
-    )) as Row[];
-    const processed = Number(job.processed_items ?? 0);
-    const total = Number(job.total_items ?? 0);
+    const job = toJobView(live);
+    const execution = await ExecutionsRepository.latest(this.db, id);
+    const processed = live.processedItems;
+    const total = live.totalItems;
     const percent =
       total > 0
         ? Math.min(100, Math.round((processed / total) * 1000) / 10)
-        : TERMINAL.has(String(job.status))
+        : isTerminalJobStatus(live.status)
           ? 100
           : 0;
     return {
       ...job,
       progress: { processed, total, percent },
-      execution: execution ? normalise(execution, ['context', 'step_results']) : null,
+      execution: execution ? toExecutionView(execution) : null,
     };
   }
 
@@ -91,43 +97,22 @@ export class JobsService {
   async list(
     limit: number,
     after: string | undefined,
-    status?: string,
+    status?: JobStatus,
     workflowId?: string,
-  ): Promise<Page<Row>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (after !== undefined) {
-      where.push('id < ?');
-      params.push(after);
-    }
-    if (status) {
-      where.push('status = ?');
-      params.push(status);
-    }
-    if (workflowId) {
-      where.push('workflow_id = ?');
-      params.push(workflowId);
-    }
-    const rows = (await this.db.query(
-      `SELECT * FROM crawling_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-      [...params, limit + 1],
-    )) as Row[];
-    return pageOf(
-      rows.map((row) => normalise(row, ['params'])),
-      limit,
-    );
+  ): Promise<Page<JobView>> {
+    const jobs = await JobsRepository.list(this.db, {
+      beforeId: after,
+      limit: limit + 1,
+      status,
+      workflowId,
+    });
+    return pageOf(jobs.map(toJobView), limit);
   }
 
   async tasks(jobId: string, limit: number, after: string | undefined): Promise<Page<Row>> {
     await this.getRow(jobId);
-    const rows = (await this.db.query(
-      `SELECT * FROM crawling_tasks WHERE job_id = ? ${after !== undefined ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
-      after !== undefined ? [jobId, after, limit + 1] : [jobId, limit + 1],
-    )) as Row[];
-    return pageOf(
-      rows.map((row) => normalise(row, ['input_data', 'output_data'])),
-      limit,
-    );
+    const tasks = await TasksRepository.ofJob(this.db, jobId, { afterId: after, limit: limit + 1 });
+    return pageOf(tasks.map(toTaskView), limit);
   }
 
   /**
@@ -140,49 +125,41 @@ export class JobsService {
     after: Record<string, string | number> | undefined,
   ): Promise<ItemsPage> {
     const job = await this.getRow(jobId);
-    const [stored] = (await this.db.query('SELECT id FROM crawled_items WHERE job_id = ? LIMIT 1', [
-      jobId,
-    ])) as Row[];
-    if (stored) {
+    if (await ItemsRepository.anyOfJob(this.db, jobId)) {
       const afterItem = after?.id === undefined ? undefined : String(after.id);
-      const rows = (await this.db.query(
-        `SELECT * FROM crawled_items WHERE job_id = ? AND workflow_id = ? ${afterItem ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
-        afterItem ? [jobId, job.workflow_id, afterItem, limit + 1] : [jobId, job.workflow_id, limit + 1],
-      )) as Row[];
-      return {
-        ...pageOf(
-          rows.map((row) => normalise(row, ['data'])),
-          limit,
-        ),
-        source: 'crawled_items',
-      };
+      const items = await ItemsRepository.ofJob(this.db, {
+        jobId,
+        workflowId: job.workflow_id,
+        afterId: afterItem || undefined,
+        limit: limit + 1,
+      });
+      return { ...pageOf(items.map(toItemView), limit), source: 'crawled_items' };
     }
     return { ...(await this.taskRecords(job, limit, after)), source: 'task_output' };
   }
 
   private async taskRecords(
-    job: Row,
+    job: JobView,
     limit: number,
     after: Record<string, string | number> | undefined,
   ): Promise<Page<Record<string, unknown>>> {
-    const [last] = (await this.db.query(
-      'SELECT MAX(step_order) AS step FROM workflow_steps WHERE workflow_id = ? AND workflow_version = ?',
-      [job.workflow_id, job.workflow_version],
-    )) as Array<{ step: number | null }>;
-    const lastStep = last?.step ?? (await this.lastTaskStep(job.id));
-    if (lastStep === null || lastStep === undefined) return { data: [], next_cursor: null };
+    const lastStep =
+      (await WorkflowsRepository.lastStepOrder(this.db, job.workflow_id, job.workflow_version)) ??
+      (await TasksRepository.lastStepOrder(this.db, job.id));
+    if (lastStep === null) return { data: [], next_cursor: null };
     // Position: the task, and the index of the next record inside it.
     let taskId = after?.t === undefined ? '0' : String(after.t);
     let index = after?.i === undefined ? 0 : Number(after.i);
     const data: Record<string, unknown>[] = [];
     for (;;) {
-      const tasks = (await this.db.query(
-        `SELECT id, output_data FROM crawling_tasks
-          WHERE job_id = ? AND step_order = ? AND status = 'SUCCESS' AND id >= ? ORDER BY id LIMIT 50`,
-        [job.id, lastStep, taskId],
-      )) as Array<{ id: string; output_data: string | null }>;
+      const tasks = await TasksRepository.succeededOutputs(this.db, {
+        jobId: job.id,
+        stepOrder: lastStep,
+        fromId: taskId,
+        limit: 50,
+      });
       if (tasks.length === 0) return { data, next_cursor: null };
-      const outputs = tasks.map((task) => ({ id: String(task.id), output: parseOutput(task.output_data) }));
+      const outputs = tasks.map((task) => ({ id: task.id, output: parseOutput(task.outputData) }));
       // Outputs too large for output_data are kept whole in task_data.
       const spilled = await TaskData.load(
         this.db,
@@ -198,18 +175,10 @@ export class JobsService {
           data.push({ task_id: id, index: i, data: records[i] });
         }
       }
-      const lastTask = String(tasks[tasks.length - 1].id);
+      const lastTask = tasks[tasks.length - 1].id;
       taskId = String(BigInt(lastTask) + 1n);
       index = 0;
     }
-  }
-
-  private async lastTaskStep(jobId: string): Promise<number | null> {
-    const [row] = (await this.db.query(
-      'SELECT MAX(step_order) AS step FROM crawling_tasks WHERE job_id = ?',
-      [jobId],
-    )) as Array<{ step: number | null }>;
-    return row?.step ?? null;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { tierForQueueType, TIERS } from '@crawlflow/contracts';
-import { TaskLedger } from '@crawlflow/db';
+import { KeyMetricsRepository, TaskLedger } from '@crawlflow/db';
 import { MetricsService } from '@crawlflow/observability';
 import type { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -64,16 +64,10 @@ export class KeyMetricsService implements OnApplicationBootstrap, OnModuleDestro
 
   async refresh(): Promise<void> {
     try {
-      const [jobs] = (await this.db.query(
-        `SELECT SUM(status = 'SUCCESS') AS ok, SUM(status = 'FAILED') AS failed,
-                AVG(TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) / 1e6 AS avg_s
-           FROM crawling_jobs
-          WHERE completed_at >= NOW() - INTERVAL 1 HOUR AND status IN ('SUCCESS', 'FAILED')`,
-      )) as Array<{ ok: string | null; failed: string | null; avg_s: string | null }>;
-      const ok = Number(jobs?.ok ?? 0);
-      const finished = ok + Number(jobs?.failed ?? 0);
-      this.successRate.set(finished > 0 ? ok / finished : 1);
-      this.avgExecution.set(jobs?.avg_s === null || jobs?.avg_s === undefined ? 0 : Number(jobs.avg_s));
+      const jobs = await KeyMetricsRepository.jobsFinishedLastHour(this.db);
+      const finished = jobs.succeeded + jobs.failed;
+      this.successRate.set(finished > 0 ? jobs.succeeded / finished : 1);
+      this.avgExecution.set(jobs.avgSeconds ?? 0);
 
       const depth = new Map<string, number>(TIERS.map((tier) => [tier, 0]));
       for (const row of await TaskLedger.depth(this.db)) {
@@ -82,12 +76,8 @@ export class KeyMetricsService implements OnApplicationBootstrap, OnModuleDestro
       }
       for (const [tier, count] of depth) this.queueDepth.set({ tier }, count);
 
-      const [tasks] = (await this.db.query(
-        `SELECT COUNT(*) AS total, SUM(retry_count > 0) AS retried
-           FROM crawling_tasks WHERE created_at >= NOW() - INTERVAL 1 HOUR`,
-      )) as Array<{ total: string; retried: string | null }>;
-      const total = Number(tasks?.total ?? 0);
-      this.retryRate.set(total > 0 ? Number(tasks?.retried ?? 0) / total : 0);
+      const tasks = await KeyMetricsRepository.tasksCreatedLastHour(this.db);
+      this.retryRate.set(tasks.total > 0 ? tasks.retried / tasks.total : 0);
       if (this.failing) this.logger.log('key metrics are computed again');
       this.failing = false;
     } catch (error) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { parseJson, SchemaError, TRIGGERS_DEAD_QUEUE, TRIGGERS_QUEUE } from '@crawlflow/contracts';
 import { createJob, EngineError, notFound } from '@crawlflow/engine';
-import { isDatabaseError, isDatabaseUnavailable } from '@crawlflow/db';
+import { isDatabaseError, isDatabaseUnavailable, WorkflowsRepository } from '@crawlflow/db';
 import {
   AmqpClient,
   ConfirmPublisher,
@@ -151,12 +151,11 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
     let workflowId = request.workflowId;
     if (!workflowId) {
       // Names are not unique: the newest active workflow of that name is meant.
-      const [row] = (await manager.query(
-        'SELECT id FROM crawling_workflows WHERE workflow_name = ? AND is_active = 1 ORDER BY id DESC LIMIT 1',
-        [request.workflowName],
-      )) as Array<{ id: string }>;
-      if (!row) throw notFound(`no active workflow named ${JSON.stringify(request.workflowName)}`);
-      workflowId = String(row.id);
+      workflowId =
+        request.workflowName === undefined
+          ? undefined
+          : await WorkflowsRepository.newestActiveIdByName(manager, request.workflowName);
+      if (!workflowId) throw notFound(`no active workflow named ${JSON.stringify(request.workflowName)}`);
     }
     return createJob(manager, {
       workflowId,

@@ -15,6 +15,15 @@ export class ExecutionsRepository {
     return execution ?? undefined;
   }
 
+  /** The job's newest execution, read without a lock. */
+  static async latest(db: Db, jobId: string): Promise<WorkflowExecution | undefined> {
+    const execution = await repositoryOf(db, WorkflowExecution).findOne({
+      where: { jobId },
+      order: { id: 'DESC' },
+    });
+    return execution ?? undefined;
+  }
+
   static async open(
     db: Db,
     row: { workflowId: string; jobId: string; currentStep: string; context: string },

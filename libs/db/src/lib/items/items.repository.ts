@@ -1,4 +1,6 @@
-import { Db, managerOf } from '../db';
+import { MoreThan } from 'typeorm';
+import { Db, managerOf, repositoryOf } from '../db';
+import { CrawledItem } from '../entities';
 import { toSqlTimestamp } from '../ledger/sql-values';
 
 export interface StoredItem {
@@ -15,6 +17,27 @@ export interface ItemRow {
 
 /** crawled_items: stored results, one per (workflow_id, item_key), upserted by STORE tasks. */
 export class ItemsRepository {
+  /** Whether the job wrote any item (it is the last writer of at least one). */
+  static async anyOfJob(db: Db, jobId: string): Promise<boolean> {
+    return repositoryOf(db, CrawledItem).existsBy({ jobId });
+  }
+
+  /** The items of the workflow the job last wrote, by id after `afterId`; `limit` rows at most. */
+  static async ofJob(
+    db: Db,
+    query: { jobId: string; workflowId: string; afterId?: string; limit: number },
+  ): Promise<CrawledItem[]> {
+    return repositoryOf(db, CrawledItem).find({
+      where: {
+        jobId: query.jobId,
+        workflowId: query.workflowId,
+        ...(query.afterId !== undefined ? { id: MoreThan(query.afterId) } : {}),
+      },
+      order: { id: 'ASC' },
+      take: query.limit,
+    });
+  }
+
   /** The stored hash and fetch time of each key (as item_key compares, trailing spaces aside). */
   static async stored(db: Db, workflowId: string, keys: readonly string[]): Promise<Map<string, StoredItem>> {
     if (keys.length === 0) return new Map();

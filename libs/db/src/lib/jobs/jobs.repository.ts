@@ -1,5 +1,5 @@
 import type { JobStatus, JobType, TerminalJobStatus } from '@crawlflow/contracts';
-import { In } from 'typeorm';
+import { In, LessThan, type FindOptionsWhere } from 'typeorm';
 import { Db, managerOf, repositoryOf } from '../db';
 import { CrawlingJob, CrawlingJobArchive, JobDependency } from '../entities';
 import { clipBytesOrNull } from '../ledger/text-bytes';
@@ -78,6 +78,19 @@ export class JobsRepository {
 
   static async find(db: Db, jobId: string): Promise<CrawlingJob | undefined> {
     return (await repositoryOf(db, CrawlingJob).findOneBy({ id: jobId })) ?? undefined;
+  }
+
+  /** Newest first, ids below `beforeId`; `limit` rows at most. */
+  static async list(
+    db: Db,
+    query: { beforeId?: string; limit: number; status?: JobStatus; workflowId?: string },
+  ): Promise<CrawlingJob[]> {
+    const where: FindOptionsWhere<CrawlingJob> = {
+      ...(query.beforeId !== undefined ? { id: LessThan(query.beforeId) } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.workflowId ? { workflowId: query.workflowId } : {}),
+    };
+    return repositoryOf(db, CrawlingJob).find({ where, order: { id: 'DESC' }, take: query.limit });
   }
 
   /** What the runtime cache loads per job: its workflow version, target and params. */

@@ -3,3 +3,4 @@ export * from './sql-values';
 export * from './task-ledger';
 export * from './task-data';
 export * from './text-bytes';
+export { TasksRepository } from './tasks.repository';

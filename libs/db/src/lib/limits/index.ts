@@ -1,1 +1,2 @@
 export { AdmissionRepository } from './admission.repository';
+export { ParallelismRepository, type WorkflowLimits } from './parallelism.repository';

@@ -28,6 +28,30 @@ export class WorkflowsRepository {
     return (await repositoryOf(db, CrawlingWorkflow).findOneBy({ id })) ?? undefined;
   }
 
+  static async exists(db: Db, id: string): Promise<boolean> {
+    return repositoryOf(db, CrawlingWorkflow).existsBy({ id });
+  }
+
+  /** The newest active workflow of that name (names are not unique), or undefined. */
+  static async newestActiveIdByName(db: Db, workflowName: string): Promise<string | undefined> {
+    const row = await repositoryOf(db, CrawlingWorkflow).findOne({
+      where: { workflowName, isActive: true },
+      select: { id: true },
+      order: { id: 'DESC' },
+    });
+    return row ? row.id : undefined;
+  }
+
+  /** The highest step_order among a version's step rows (null: it has none). */
+  static async lastStepOrder(db: Db, workflowId: string, version: number): Promise<number | null> {
+    const row: { step: number | null } | undefined = await repositoryOf(db, WorkflowStep)
+      .createQueryBuilder('s')
+      .select('MAX(s.step_order)', 'step')
+      .where('s.workflow_id = :workflowId AND s.workflow_version = :version', { workflowId, version })
+      .getRawOne();
+    return row?.step ?? null;
+  }
+
   /** The row, locked for the caller's transaction (a PUT makes versions one at a time). */
   static async lock(db: Db, id: string): Promise<CrawlingWorkflow | undefined> {
     const row = await repositoryOf(db, CrawlingWorkflow).findOne({

@@ -1,0 +1,10 @@
+export {
+  JobStatisticsRepository,
+  type DailyJobStatistics,
+  type WorkflowFailureRate,
+} from './job-statistics.repository';
+export {
+  KeyMetricsRepository,
+  type FinishedJobsFigures,
+  type NewTasksFigures,
+} from './key-metrics.repository';

@@ -1,0 +1,1 @@
+export { AppliedMigrationsRepository } from './applied-migrations.repository';

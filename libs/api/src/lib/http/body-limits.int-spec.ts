@@ -11,7 +11,8 @@ import { crawlCheckers } from '@crawlflow/crawl';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { loadConfig } from '@crawlflow/config';
-import { ObservabilityModule, useBodyLimit } from '@crawlflow/observability';
+import { ObservabilityModule } from '@crawlflow/observability';
+import { useBodyLimit } from '@crawlflow/shell';
 import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '@crawlflow/testing';
 import { ApiModule } from '../api.module';
 

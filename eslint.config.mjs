@@ -3,7 +3,8 @@ import nx from '@nx/eslint-plugin';
 const specFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
 
 // Apps deploy, libs hold the code: apps import libs only, libs never import apps, contracts depend on
-// nothing of ours, and the test-support lib is reachable from specs (and bench) alone.
+// nothing of ours, the test-support lib is reachable from specs (and bench) alone, and the demo site
+// (type:fixture) from specs, bench and the demo alone.
 // The test-support lib builds on the libs it helps to test, and their specs import it back: a cycle
 // that exists only through spec files, so it is allowed for that lib alone.
 const testedLibs = [
@@ -16,33 +17,52 @@ const testedLibs = [
   'observability',
   'retention',
   'scheduling',
+  'shell',
   'steps',
   'transport',
 ];
 
-const boundaries = (allowTesting) => [
-  'error',
-  {
-    enforceBuildableLibDependency: false,
-    allow: [],
-    ignoredCircularDependencies: testedLibs.map((lib) => [lib, 'testing']),
-    depConstraints: [
-      {
-        sourceTag: 'type:app',
-        onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', ...(allowTesting ? ['type:testing'] : [])],
-      },
-      {
-        sourceTag: 'type:lib',
-        onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', ...(allowTesting ? ['type:testing'] : [])],
-      },
-      { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing'] },
-      // End-to-end suites and benchmarks drive the apps as processes; they import libs only.
-      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing'] },
-      { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing'] },
-    ],
-  },
-];
+// Layers, lowest first: a project depends on its own layer or lower ones. Cycles inside a layer are
+// refused by the rule itself. The test-support lib and the fixture stay outside the layers.
+const layers = ['layer:base', 'layer:infra', 'layer:domain', 'layer:edge', 'layer:shell'];
+const layerConstraints = (extra) =>
+  layers.map((layer, i) => ({
+    sourceTag: layer,
+    onlyDependOnLibsWithTags: [...layers.slice(0, i + 1), ...extra],
+  }));
+
+/** `testing`: the file may import the test-support lib; `fixture`: it may import the demo site. */
+const boundaries = ({ testing = false, fixture = false } = {}) => {
+  const extra = [...(testing ? ['type:testing'] : []), ...(fixture ? ['type:fixture'] : [])];
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      ignoredCircularDependencies: testedLibs.map((lib) => [lib, 'testing']),
+      depConstraints: [
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', ...extra] },
+        { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', ...extra] },
+        { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+        { sourceTag: 'type:fixture', onlyDependOnLibsWithTags: [] },
+        {
+          sourceTag: 'type:testing',
+          onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing'],
+        },
+        // End-to-end suites and benchmarks drive the apps as processes; they import libs only.
+        {
+          sourceTag: 'type:e2e',
+          onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing', 'type:fixture'],
+        },
+        {
+          sourceTag: 'type:bench',
+          onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing', 'type:fixture'],
+        },
+        ...layerConstraints(extra),
+      ],
+    },
+  ];
+};
 
 // Every table has one owner: SQL lives in the repositories of libs/db, whose methods the other libs,
 // the apps and the tools call. Specs, the test-support lib, benchmarks and migrations set up and
@@ -57,7 +77,7 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': boundaries(false),
+      '@nx/enforce-module-boundaries': boundaries(),
       '@typescript-eslint/no-floating-promises': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
@@ -68,9 +88,18 @@ export default [
       ],
     },
   },
+  // The demo crawls the demo site; the rest of tools/ is production code like any other.
   {
-    files: [...specFiles, 'bench/**/*.ts', 'libs/testing/**/*.ts'],
-    rules: { '@nx/enforce-module-boundaries': boundaries(true) },
+    files: ['tools/demo/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries({ fixture: true }) },
+  },
+  {
+    files: [...specFiles, 'bench/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries({ testing: true, fixture: true }) },
+  },
+  {
+    files: ['libs/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries({ testing: true }) },
   },
   {
     files: ['**/*.ts'],

@@ -5,7 +5,7 @@
  * entry in one transaction. Rounds alternate; medians are quoted.
  * `node -r @swc-node/register bench/data-access.bench.ts [entries] [rounds]` (defaults 2,000 and 5).
  */
-import { CrawlingQueue, repositoryOf, TaskLedger } from '@crawlflow/db';
+import { CrawlingQueue, TaskLedger } from '@crawlflow/db';
 import { createTestDatabase, insertJob, insertWorkflow, taskBatch } from '@crawlflow/testing';
 
 const ENTRIES = Number(process.argv[2] ?? 2000);
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const fresh = async (): Promise<Settlement[]> => {
       const jobId = await insertJob(db.dataSource, workflowId);
       await db.dataSource.transaction((manager) => TaskLedger.enqueue(manager, taskBatch(jobId, ENTRIES)));
-      const entries = await repositoryOf(db.dataSource, CrawlingQueue).find({
+      const entries = await db.dataSource.getRepository(CrawlingQueue).find({
         select: { id: true },
         where: { jobId },
         order: { id: 'ASC' },
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     };
     const perEntity = async (batch: Settlement[]): Promise<void> => {
       await db.dataSource.transaction(async (manager) => {
-        const queue = repositoryOf(manager, CrawlingQueue);
+        const queue = manager.getRepository(CrawlingQueue);
         for (const s of batch) await queue.update({ id: s.id }, { status: s.status, lastError: s.err });
       });
     };

@@ -68,6 +68,85 @@ describe('module boundaries', () => {
     expect(errors).toEqual([expect.stringMatching(/type:contracts/)]);
   });
 
+  describe('layers: base < infra < domain < edge < shell', () => {
+    it('refuses base importing infra', async () => {
+      const errors = await boundaryErrors(
+        'libs/config/src/lib/bad.ts',
+        "import { AmqpClient } from '@crawlflow/messaging';\nexport const x = AmqpClient;\n",
+      );
+      expect(errors).toEqual([
+        expect.stringMatching(/"layer:base" can only depend on libs tagged with "layer:base"/),
+      ]);
+    });
+
+    it('refuses infra importing domain', async () => {
+      const errors = await boundaryErrors(
+        'libs/messaging/src/lib/bad.ts',
+        "import { parseHtml } from '@crawlflow/crawl';\nexport const x = parseHtml;\n",
+      );
+      expect(errors).toEqual([expect.stringMatching(/"layer:infra" can only depend on/)]);
+    });
+
+    it('refuses domain importing the edge (api already depends on every domain lib, so it is a cycle too)', async () => {
+      const errors = await boundaryErrors(
+        'libs/steps/src/lib/bad.ts',
+        "import { ApiModule } from '@crawlflow/api';\nexport const x = ApiModule;\n",
+      );
+      expect(errors).toHaveLength(1);
+    });
+
+    it('refuses domain importing the shell', async () => {
+      const errors = await boundaryErrors(
+        'libs/engine/src/lib/bad.ts',
+        "import { appFoundation } from '@crawlflow/shell';\nexport const x = appFoundation;\n",
+      );
+      expect(errors).toEqual([expect.stringMatching(/"layer:domain" can only depend on/)]);
+    });
+
+    it('refuses the edge importing the shell', async () => {
+      const errors = await boundaryErrors(
+        'libs/api/src/lib/bad.ts',
+        "import { bootstrap } from '@crawlflow/shell';\nexport const x = bootstrap;\n",
+      );
+      expect(errors).toEqual([expect.stringMatching(/"layer:edge" can only depend on/)]);
+    });
+
+    it('refuses a cycle inside a layer: engine uses transport, so transport may not use engine', async () => {
+      const errors = await boundaryErrors(
+        'libs/transport/src/lib/bad.ts',
+        "import { EngineModule } from '@crawlflow/engine';\nexport const x = EngineModule;\n",
+      );
+      expect(errors).toEqual([expect.stringMatching(/[Cc]ircular/)]);
+    });
+
+    it('allows a lower layer and the own one', async () => {
+      const code =
+        "import { TaskLedger } from '@crawlflow/db';\nimport { parseHtml } from '@crawlflow/crawl';\nexport const x = [TaskLedger, parseHtml];\n";
+      expect(await boundaryErrors('libs/scheduling/src/lib/fine.ts', code)).toEqual([]);
+    });
+  });
+
+  describe('the demo site (type:fixture)', () => {
+    const code =
+      "import { startSampleShop } from '@crawlflow/sample-shop';\nexport const x = startSampleShop;\n";
+
+    it('refuses it in production code of a lib and of tools outside the demo', async () => {
+      expect(await boundaryErrors('libs/crawl/src/lib/bad.ts', code)).toEqual([
+        expect.stringMatching(/"type:lib" can only depend on libs tagged/),
+      ]);
+      expect(await boundaryErrors('tools/crawlctl/bad.ts', code)).toEqual([
+        expect.stringMatching(/"type:app" can only depend on libs tagged/),
+      ]);
+    });
+
+    it('allows it in specs, e2e suites, bench and the demo', async () => {
+      expect(await boundaryErrors('libs/crawl/src/lib/fine.spec.ts', code)).toEqual([]);
+      expect(await boundaryErrors('apps/system-e2e/src/fine.e2e-spec.ts', code)).toEqual([]);
+      expect(await boundaryErrors('bench/fine.bench.ts', code)).toEqual([]);
+      expect(await boundaryErrors('tools/demo/fine.ts', code)).toEqual([]);
+    });
+  });
+
   it('allows an app importing libs', async () => {
     const errors = await boundaryErrors(
       'apps/orchestrator/src/fine.ts',

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '@crawlflow/config';
-import { appFoundation } from '@crawlflow/observability';
+import { appFoundation } from '@crawlflow/shell';
 import { WorkerModule } from '@crawlflow/steps';
 
 @Module({})

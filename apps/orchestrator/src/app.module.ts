@@ -3,7 +3,7 @@ import { ApiModule } from '@crawlflow/api';
 import type { AppConfig } from '@crawlflow/config';
 import { crawlCheckers } from '@crawlflow/crawl';
 import { EngineModule } from '@crawlflow/engine';
-import { appFoundation } from '@crawlflow/observability';
+import { appFoundation } from '@crawlflow/shell';
 
 @Module({})
 export class AppModule {

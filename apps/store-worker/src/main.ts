@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '@crawlflow/config';
-import { bootstrap } from '@crawlflow/observability';
+import { bootstrap } from '@crawlflow/shell';
 import { AppModule } from './app.module';
 
 const config = loadConfigOrExit('store-worker');

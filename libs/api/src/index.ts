@@ -1,11 +1,2 @@
-export * from './lib/api.module';
-export * from './lib/http/api-error';
-export * from './lib/http/api-exception.filter';
-export * from './lib/http/api-token.guard';
-export * from './lib/http/pagination';
-export * from './lib/http/request-fields';
-export * from './lib/http/rows';
-export * from './lib/jobs/job-request';
-export * from './lib/jobs/jobs.service';
-export * from './lib/triggers/trigger.consumer';
-export * from './lib/workflows/definition-checkers';
+export { ApiModule, type ApiModuleOptions } from './lib/api.module';
+export type { TriggerConsumerOptions } from './lib/triggers/trigger.consumer';

@@ -1,5 +1,19 @@
-export * from './lib/app-config';
-export * from './lib/config-error';
-export * from './lib/config.module';
-export * from './lib/load-or-exit';
+export {
+  loadDatabaseConfig,
+  loadConfig,
+  APP_NAMES,
+  DEFAULT_PORTS,
+  LOG_LEVELS,
+  type AppName,
+  type LogLevel,
+  type DatabaseConfig,
+  type FetchSettings,
+  type TransportConfig,
+  type SchedulerConfig,
+  type RetentionConfig,
+  type AppConfig,
+} from './lib/app-config';
+export { ConfigError } from './lib/config-error';
+export { APP_CONFIG, ConfigModule } from './lib/config.module';
+export { loadConfigOrExit, processEnv } from './lib/load-or-exit';
 export { redact } from './lib/parsers';

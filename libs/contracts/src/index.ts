@@ -1,10 +1,132 @@
-export * from './lib/placeholders';
-export * from './lib/stage-contracts';
-export * from './lib/step-payloads';
-export * from './lib/task-errors';
-export * from './lib/task-messages';
-export * from './lib/topology';
-export * from './lib/validation';
-export * from './lib/vocabulary';
-export * from './lib/workflow';
-export * from './lib/user-regex';
+export { placeholderNames, fillTemplate } from './lib/placeholders';
+export {
+  parseStagePayload,
+  parseStageOutput,
+  parseTaskContext,
+  type StageContract,
+  type StagePayload,
+  type StageOutput,
+} from './lib/stage-contracts';
+export type {
+  TaskContext,
+  PageSource,
+  FetchOptions,
+  FetchTaskPayload,
+  FetchTaskOutput,
+  ParseFieldsConfig,
+  PostStep,
+  ParseTaskPayload,
+  RecordProblem,
+  ParseTaskOutput,
+  StoreTaskPayload,
+  StoreTaskOutput,
+} from './lib/step-payloads';
+export { transient, permanent, toTaskError, TaskFailure } from './lib/task-errors';
+export {
+  parseTaskMessage,
+  parseTaskResultBatch,
+  parseTaskResults,
+  parseTaskResult,
+  TASK_MESSAGE_VERSION,
+  ERROR_CLASSES,
+  TASK_OUTCOMES,
+  MAX_RESULTS_PER_MESSAGE,
+  type TaskMessage,
+  type ErrorClass,
+  type TaskError,
+  type TaskOutcome,
+  type TaskResult,
+  type TaskResultBatch,
+  type RefusedTaskResult,
+} from './lib/task-messages';
+export {
+  taskQueueName,
+  taskRoutingKey,
+  deadQueueName,
+  tierForPriority,
+  queueTypeForTier,
+  tierForQueueType,
+  STAGES,
+  TIERS,
+  QUEUE_TYPES,
+  EXCHANGES,
+  RESULTS_QUEUE,
+  RESULTS_ROUTING_KEY,
+  TRIGGERS_QUEUE,
+  TRIGGERS_DEAD_QUEUE,
+  TRIGGER_ROUTING_KEY,
+  JOB_EVENT_KEYS,
+  DEAD_REASON_HEADER,
+  SUSPECT_HEADER,
+  type Stage,
+  type Tier,
+  type QueueType,
+  type JobEventKey,
+} from './lib/topology';
+export {
+  isRecord,
+  expectRecord,
+  expectString,
+  expectInt,
+  expectIsoTimestamp,
+  expectId,
+  expectOneOf,
+  optional,
+  describe,
+  parseJson,
+  jsonObjectOf,
+  SchemaError,
+  ISO_UTC_TIME,
+  type Json,
+} from './lib/validation';
+export {
+  isTerminalJobStatus,
+  WORKFLOW_TYPES,
+  SCHEDULE_TYPES,
+  JOB_TYPES,
+  JOB_STATUSES,
+  TERMINAL_JOB_STATUSES,
+  TASK_TYPES,
+  TASK_STATUSES,
+  QUEUE_STATUSES,
+  QUEUE_STAGES,
+  EXECUTION_STATUSES,
+  DEPENDENCY_TYPES,
+  type WorkflowType,
+  type ScheduleType,
+  type JobType,
+  type JobStatus,
+  type TerminalJobStatus,
+  type TaskType,
+  type TaskStatus,
+  type QueueStatus,
+  type QueueStage,
+  type ExecutionStatus,
+  type DependencyType,
+} from './lib/vocabulary';
+export {
+  ERROR_HANDLING,
+  FIELD_TYPES,
+  STEP_TYPES,
+  SEED_EXAMPLE_DEFINITION,
+  checkJsonPath,
+  DEFAULT_BACKOFF,
+  DEFAULT_MAX_RETRIES,
+  parseWorkflowDefinition,
+  type Backoff,
+  type CrawlScope,
+  type DefinitionCheckers,
+  type ErrorHandling,
+  type FetchConfig,
+  type FieldSpec,
+  type FieldType,
+  type ParseConfig,
+  type StepDefinition,
+  type StepType,
+  type StoreConfig,
+  type TransformConfig,
+  type TransformOperation,
+  type ValidateConfig,
+  type WorkflowDefinition,
+} from './lib/workflow';
+export { compileUserRegex, UserRegexError, USER_REGEX_FLAGS, type UserRegex } from './lib/user-regex';

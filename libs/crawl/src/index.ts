@@ -1,4 +1,4 @@
-export * from './lib/fetch/fetch.types';
+export type { FetcherSettings, FetchRequest, FetchResult, Fetcher } from './lib/fetch/fetch.types';
 export { createFetcher } from './lib/fetch/page.fetcher';
 export {
   addressProblem,

@@ -1,20 +1,106 @@
-export * from './lib/column-sizes';
-export * from './lib/data-source';
-export * from './lib/db.module';
-export * from './lib/entities';
-export * from './lib/ledger';
-export * from './lib/migrate';
-export * from './lib/migrations';
-export * from './lib/db-errors';
+export { TEXT_COLUMN_BYTES } from './lib/column-sizes';
+export { dataSourceOptions, createDataSource } from './lib/data-source';
+export { DbModule } from './lib/db.module';
+export {
+  CrawlSource,
+  CrawlTarget,
+  CrawledItem,
+  CrawlingJobArchive,
+  CrawlingJob,
+  CrawlingJobColumns,
+  CrawlingQueue,
+  CrawlingSchedule,
+  CrawlingTask,
+  CrawlingWorkflow,
+  JobDependency,
+  ParallelExecutionConfig,
+  ScheduleDecision,
+  ScheduleIntervalHistory,
+  MissedRunPolicy,
+  OverlapPolicy,
+  ScheduleDecisionType,
+  TargetType,
+  TargetWorkflowMapping,
+  WorkflowExecution,
+  WorkflowStep,
+  WorkflowVersion,
+  CrawlPage,
+  UrlValidator,
+  CrawlFrontierEntry,
+  OutboxEvent,
+  ResourcePool,
+  TaskDataEntry,
+  TASK_DATA_KINDS,
+  ENTITIES,
+} from './lib/entities';
+export {
+  toSqlTimestamp,
+  PARKED_UNTIL,
+  TaskLedger,
+  TasksRepository,
+  isSpilled,
+  TaskData,
+  clipBytes,
+  type LedgerTaskType,
+  type NewTask,
+  type EnqueuedTask,
+  type ClaimedEntry,
+  type ResultDecision,
+  type LedgerTaskState,
+  type AppliedResult,
+  type EntryRef,
+  type EntryStatus,
+  type ExpiredEntry,
+  type TaskDataKind,
+  type SpilledStub,
+} from './lib/ledger';
+export {
+  ensureDatabase,
+  dropDatabase,
+  runMigrations,
+  revertAllMigrations,
+  revertAllMigrationsOf,
+} from './lib/migrate';
+export { MIGRATIONS } from './lib/migrations';
+export {
+  isDatabaseUnavailable,
+  isDatabaseContention,
+  isTransientDatabaseError,
+  isDatabaseError,
+  probeDatabase,
+} from './lib/db-errors';
 
-export * from './lib/db';
-export * from './lib/jobs';
-export * from './lib/executions';
-export * from './lib/pages';
-export * from './lib/limits';
-export * from './lib/catalog';
-export * from './lib/with-deadlock-retry';
-export * from './lib/workflows';
+export type { Db } from './lib/db';
+export {
+  JobsRepository,
+  OutboxRepository,
+  type JobForProgress,
+  type NewJobRow,
+  type PendingJob,
+} from './lib/jobs';
+export { ExecutionsRepository } from './lib/executions';
+export {
+  FrontierRepository,
+  PagesRepository,
+  UrlValidators,
+  urlHash,
+  type SavedPage,
+  type StoredPage,
+  type KeptPage,
+  type NewValidators,
+  type StoredValidators,
+} from './lib/pages';
+export { AdmissionRepository, ParallelismRepository, type WorkflowLimits } from './lib/limits';
+export {
+  CatalogLookups,
+  CatalogRepository,
+  type IdPage,
+  type MappingValues,
+  type NewTargetRow,
+  type TargetView,
+} from './lib/catalog';
+export { withDeadlockRetry } from './lib/with-deadlock-retry';
+export { WorkflowsRepository, type NewStepRow, type NewWorkflowRow } from './lib/workflows';
 export {
   IntervalHistoryRepository,
   ScheduleClaimRepository,
@@ -47,7 +133,7 @@ export type {
   PartitionBound,
   QueuePartitionInfo,
 } from './lib/retention';
-export * from './lib/items';
+export { ItemsRepository, type ItemRow, type StoredItem } from './lib/items';
 export {
   JobStatisticsRepository,
   KeyMetricsRepository,

@@ -1,18 +1,27 @@
-export * from './lib/engine-errors';
-export * from './lib/execution/execution-limits';
-export * from './lib/execution/execution-state';
-export * from './lib/execution/job-controls';
-export * from './lib/execution/job-events';
-export * from './lib/execution/job-finisher';
-export * from './lib/execution/job-progress';
-export * from './lib/execution/job-starter';
-export * from './lib/execution/result-decision';
-export * from './lib/execution/task-planner';
-export * from './lib/execution/workflow-runtime';
-export * from './lib/jobs/job-factory';
-export * from './lib/workflows/workflow-rows';
-export * from './lib/workflows/workflow-store';
-export * from './lib/orchestrator/engine.module';
-export * from './lib/orchestrator/engine.service';
-export * from './lib/selection/condition-expression';
-export * from './lib/selection/workflow-selection';
+export { EngineError, invalid, notFound, conflict, unprocessable } from './lib/engine-errors';
+export { cancelJob, pauseJob, resumeJob, retryJob } from './lib/execution/job-controls';
+export { enqueuePlanned, JobProgress } from './lib/execution/job-progress';
+export { JobStarter } from './lib/execution/job-starter';
+export { decideResult } from './lib/execution/result-decision';
+export { fetchTask, type PlannedTask, type PlaceholderScopes } from './lib/execution/task-planner';
+export { loadWorkflowRuntime, RuntimeCache, type WorkflowRuntime } from './lib/execution/workflow-runtime';
+export {
+  createJob,
+  JOB_TYPES,
+  type JobType,
+  type JobDependency,
+  type NewJob,
+  type CreatedJob,
+} from './lib/jobs/job-factory';
+export { WORKFLOW_TYPES, type WorkflowTypeName, type WorkflowRow } from './lib/workflows/workflow-rows';
+export {
+  createWorkflow,
+  updateWorkflow,
+  getWorkflow,
+  listWorkflows,
+  type NewWorkflow,
+  type WorkflowChange,
+  type WorkflowListQuery,
+} from './lib/workflows/workflow-store';
+export { EngineModule } from './lib/orchestrator/engine.module';
+export { checkCondition } from './lib/selection/workflow-selection';

@@ -1,8 +1,18 @@
-export * from './lib/amqp-client';
-export * from './lib/confirm-publisher';
-export * from './lib/logger';
-export * from './lib/tiered-consumer';
-export * from './lib/topology';
-export * from './lib/messaging.module';
-export * from './lib/dependency-gate';
-export * from './lib/queue-consumer';
+export { AmqpClient, type SetupHook, type TeardownHook, type AmqpClientOptions } from './lib/amqp-client';
+export {
+  BrokerUnavailableError,
+  ConfirmPublisher,
+  type OutgoingMessage,
+  type ConfirmPublisherOptions,
+} from './lib/confirm-publisher';
+export { silentLogger, type MessagingLogger } from './lib/logger';
+export { TieredConsumer, type Delivery, type TieredConsumerOptions } from './lib/tiered-consumer';
+export {
+  declareStageQueues,
+  declareResultsQueue,
+  declareTriggerQueues,
+  declareTopology,
+} from './lib/topology';
+export { MessagingModule, type MessagingModuleOptions } from './lib/messaging.module';
+export { DependencyGate, type DependencyGateOptions } from './lib/dependency-gate';
+export { QueueConsumer, type Held, type QueueConsumerOptions } from './lib/queue-consumer';

@@ -1,7 +1,5 @@
-export * from './lib/bootstrap/body-limit';
-export * from './lib/bootstrap/bootstrap';
-export * from './lib/health/readiness';
-export * from './lib/logging/json-logger';
-export * from './lib/metrics/metrics.service';
-export * from './lib/observability.module';
-export * from './lib/app-foundation';
+export { unavailableReport, type CheckResult, type ReadinessReport } from './lib/health/readiness';
+export { JsonLogger, type LineLevel, type JsonLoggerOptions } from './lib/logging/json-logger';
+export { MetricsService } from './lib/metrics/metrics.service';
+export { ObservabilityModule, type ObservabilityOptions } from './lib/observability.module';
+export { errorText } from './lib/error-text';

@@ -1,1 +1,1 @@
-export * from './lib/sample-shop';
+export { startSampleShop, type SampleShopOptions, type SampleShop } from './lib/sample-shop';

@@ -1,12 +1,20 @@
-export * from './lib/cron/cron-schedule';
-export * from './lib/policy/adaptive-interval';
-export * from './lib/policy/due-runs';
-export * from './lib/scheduler.module';
-export * from './lib/scheduler.service';
+export { SchedulerModule } from './lib/scheduler.module';
+export { SchedulerService, type TickStats } from './lib/scheduler.service';
 export type { ScheduleFields, ScheduleInput } from './lib/store/schedule-input';
 export { validateScheduleInput } from './lib/store/schedule-input';
 export type { ScheduleView } from './lib/store/schedule-view';
-export * from './lib/store/schedules';
+export {
+  createSchedule,
+  updateSchedule,
+  softDeleteSchedule,
+  getSchedule,
+  listSchedules,
+  fireSchedule,
+  type ScheduleDecisionView,
+  type IntervalChangeView,
+  type ScheduleDetail,
+  type ScheduleList,
+} from './lib/store/schedules';
 export { adjustDynamicSchedules } from './lib/tick/adjust-dynamic';
 export { claimDueSchedules } from './lib/tick/claim-due-schedules';
 export type { ClaimOptions, ClaimStats } from './lib/tick/claim-due-schedules';

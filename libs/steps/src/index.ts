@@ -1,6 +1,5 @@
-export * from './lib/fetch-step';
-export * from './lib/page-store';
-export * from './lib/parse-step';
-export * from './lib/store-step';
-export * from './lib/worker.module';
-export * from './lib/worker.service';
+export { fetchStep } from './lib/fetch-step';
+export { savePage } from './lib/page-store';
+export { parseStep } from './lib/parse-step';
+export { storeStep } from './lib/store-step';
+export { WorkerModule } from './lib/worker.module';

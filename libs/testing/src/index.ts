@@ -1,15 +1,36 @@
-export * from './test-database';
-export * from './builders';
-export * from './services';
-export * from './test-broker';
-export * from './transport-harness';
-export * from './wait-for';
-export * from './broker-control';
-export * from './fixture-process';
-export * from './process';
-export * from './tcp-proxy';
-export * from './engine-harness';
-export * from './routed-server';
-export * from './large-ledger';
-export * from './app-cluster';
-export * from './database-control';
+export { createTestDatabase, type TestDatabase } from './test-database';
+export { insertWorkflow, insertJob, insertSource, insertWorkflowWithDefinition } from './builders';
+export { testAmqpUrl } from './services';
+export { createTestVhost, type TestVhost } from './test-broker';
+export {
+  startOrchestratorSide,
+  startWorkerSide,
+  taskBatch,
+  type OrchestratorSide,
+  type WorkerSide,
+} from './transport-harness';
+export { waitFor, holdsFor, type WaitForOptions } from './wait-for';
+export { stopBroker, startBroker } from './broker-control';
+export { startFixture, type FixtureProcess } from './fixture-process';
+export {
+  spawnNode,
+  killAllSpawned,
+  processExists,
+  freePort,
+  freePortRange,
+  type ProcessExit,
+  type SpawnedProcess,
+  type SpawnNodeOptions,
+} from './process';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export {
+  startEngineSide,
+  testFetchSettings,
+  startStepWorkers,
+  type EngineSide,
+  type StepWorkers,
+} from './engine-harness';
+export { startRoutedServer, taskFailure, type RouteHandler, type RoutedServer } from './routed-server';
+export { seedLargeLedger, CLAIM_QUERY } from './large-ledger';
+export { startAppCluster, type ClusterApp, type AppCluster } from './app-cluster';
+export { killDatabase, startDatabase } from './database-control';

@@ -1,12 +1,23 @@
-export * from './lib/coalescer';
-export * from './lib/dead-letter';
-export * from './lib/event-relay';
-export * from './lib/lease-sweeper';
-export * from './lib/outbox-relay';
-export * from './lib/prometheus-transport-metrics';
-export * from './lib/result-processor';
-export * from './lib/retry-policy';
-export * from './lib/task-worker';
-export * from './lib/transport-metrics';
-export * from './lib/database-gate';
-export * from './lib/result-applier';
+export { deadLetter } from './lib/dead-letter';
+export { EventRelay } from './lib/event-relay';
+export { LeaseSweeper, type LeaseSweeperOptions } from './lib/lease-sweeper';
+export { OutboxRelay, type OutboxRelayOptions } from './lib/outbox-relay';
+export { prometheusTransportMetrics } from './lib/prometheus-transport-metrics';
+export { ResultProcessor, type ResultProcessorOptions } from './lib/result-processor';
+export {
+  backoffDelay,
+  defaultResultPolicy,
+  DEFAULT_BACKOFF_OPTIONS,
+  type BackoffOptions,
+  type ResultPolicy,
+} from './lib/retry-policy';
+export { TaskWorker, type TaskOutput, type TaskHandler, type TaskWorkerOptions } from './lib/task-worker';
+export type { TransportMetrics } from './lib/transport-metrics';
+export { databaseGate } from './lib/database-gate';
+export {
+  ResultApplier,
+  type AppliedHook,
+  type ResultApplierOptions,
+  type RefusedResult,
+  type ApplyOutcome,
+} from './lib/result-applier';

@@ -11,7 +11,9 @@ import { crawlCheckers } from '@crawlflow/crawl';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { loadConfig } from '@crawlflow/config';
-import { ObservabilityModule, useBodyLimit } from '@crawlflow/observability';
+import { ObservabilityModule } from '@crawlflow/observability';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- spec only: the routes meet the body parsers every app's shell installs, not a copy of them
+import { useBodyLimit } from '@crawlflow/shell';
 import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '@crawlflow/testing';
 import { ApiModule } from '../api.module';
 

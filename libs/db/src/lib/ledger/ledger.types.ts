@@ -43,7 +43,11 @@ export interface ClaimedEntry {
   suspect: boolean;
 }
 
-/** What the policy decides for a finished delivery. */
+/**
+ * What the policy decides for a finished delivery. The deciding is done above db (transport's
+ * default policy, the engine's decideResult); the type lives here because TaskLedger commits it, and
+ * db may not import the layers that decide.
+ */
 export type ResultDecision =
   | { action: 'complete' }
   | { action: 'fail'; reason: string }

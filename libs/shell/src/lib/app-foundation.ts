@@ -2,7 +2,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@crawlflow/config';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
-import { ObservabilityModule } from './observability.module';
+import { ObservabilityModule } from '@crawlflow/observability';
 
 /**
  * What every crawlflow app stands on: its settings, the database, the broker connection, and

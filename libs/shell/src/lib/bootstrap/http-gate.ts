@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { unavailableReport } from '../health/readiness';
+import { unavailableReport } from '@crawlflow/observability';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 

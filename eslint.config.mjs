@@ -63,7 +63,8 @@ export default [
     },
   },
   {
-    files: [...specFiles, 'bench/**/*.ts', 'libs/testing/**/*.ts'],
+    // A lib's own spec harness (`src/lib/testing/`) is test code like its specs.
+    files: [...specFiles, 'bench/**/*.ts', 'libs/testing/**/*.ts', 'libs/*/src/lib/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(true) },
   },
 ];

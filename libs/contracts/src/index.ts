@@ -8,3 +8,4 @@ export * from './lib/validation';
 export * from './lib/vocabulary';
 export * from './lib/workflow';
 export * from './lib/user-regex';
+export * from './lib/field-table';

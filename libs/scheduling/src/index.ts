@@ -4,7 +4,7 @@ export * from './lib/policy/due-runs';
 export * from './lib/scheduler.module';
 export * from './lib/scheduler.service';
 export type { ScheduleFields, ScheduleInput } from './lib/store/schedule-input';
-export { validateScheduleInput } from './lib/store/schedule-input';
+export { SCHEDULE_FIELDS, validateScheduleInput } from './lib/store/schedule-input';
 export type { ScheduleView } from './lib/store/schedule-view';
 export * from './lib/store/schedules';
 export { adjustDynamicSchedules } from './lib/tick/adjust-dynamic';

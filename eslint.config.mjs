@@ -94,7 +94,8 @@ export default [
     rules: { '@nx/enforce-module-boundaries': boundaries({ fixture: true }) },
   },
   {
-    files: [...specFiles, 'bench/**/*.ts'],
+    // A lib's own spec harness (`src/lib/testing/`) is test code like its specs.
+    files: [...specFiles, 'bench/**/*.ts', 'libs/*/src/lib/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries({ testing: true, fixture: true }) },
   },
   {
@@ -103,7 +104,14 @@ export default [
   },
   {
     files: ['**/*.ts'],
-    ignores: ['libs/db/**', ...specFiles, 'libs/testing/**', 'bench/**', '**/migrations/**'],
+    ignores: [
+      'libs/db/**',
+      ...specFiles,
+      'libs/testing/**',
+      'libs/*/src/lib/testing/**',
+      'bench/**',
+      '**/migrations/**',
+    ],
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -130,3 +130,20 @@ export {
   type WorkflowDefinition,
 } from './lib/workflow';
 export { compileUserRegex, UserRegexError, USER_REGEX_FLAGS, type UserRegex } from './lib/user-regex';
+export {
+  fieldTable,
+  withoutRequired,
+  bodySchema,
+  type StringField,
+  type IdField,
+  type IntegerField,
+  type NumberField,
+  type BooleanField,
+  type EnumField,
+  type ObjectField,
+  type ArrayField,
+  type BodyField,
+  type FieldTable,
+  type FieldValues,
+  type BodySchema,
+} from './lib/field-table';

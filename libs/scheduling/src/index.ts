@@ -1,7 +1,7 @@
 export { SchedulerModule } from './lib/scheduler.module';
 export { SchedulerService, type TickStats } from './lib/scheduler.service';
 export type { ScheduleFields, ScheduleInput } from './lib/store/schedule-input';
-export { validateScheduleInput } from './lib/store/schedule-input';
+export { SCHEDULE_FIELDS, validateScheduleInput } from './lib/store/schedule-input';
 export type { ScheduleView } from './lib/store/schedule-view';
 export {
   createSchedule,

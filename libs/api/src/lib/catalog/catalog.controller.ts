@@ -1,19 +1,34 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { SchemaError } from '@crawlflow/contracts';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { fieldTable } from '@crawlflow/contracts';
+import { ApiBodyOf, parseBody } from '../http/field-table';
 import { afterId, parsePageQuery } from '../http/pagination';
-import {
-  bodyOf,
-  httpUrl,
-  idParam,
-  optionalId,
-  optionalObject,
-  optionalString,
-  queryId,
-  requiredId,
-  requiredString,
-} from '../http/request-fields';
+import { idParam, queryId } from '../http/request-fields';
 import { CatalogService } from './catalog.service';
+
+export const SOURCE_FIELDS = fieldTable({
+  name: { type: 'string', required: true, maxLength: 100 },
+  base_url: { type: 'string', required: true, maxLength: 1000, format: 'uri' },
+});
+
+export const TARGET_TYPE_FIELDS = fieldTable({
+  code: {
+    type: 'string',
+    required: true,
+    maxLength: 50,
+    pattern: '^[A-Za-z0-9_.-]+$',
+    patternProblem: 'letters, digits, _, . and - only',
+  },
+  name: { type: 'string', required: true, maxLength: 100 },
+});
+
+export const TARGET_FIELDS = fieldTable({
+  source_id: { type: 'id', required: true },
+  target_type_id: { type: 'id' },
+  url: { type: 'string', required: true, maxLength: 1000, format: 'uri' },
+  name: { type: 'string', maxLength: 255 },
+  attributes: { type: 'object' },
+});
 
 const PAGE_QUERIES = [
   ApiQuery({ name: 'limit', required: false, description: '1..500, default 50' }),
@@ -35,19 +50,9 @@ export class CatalogController {
   @Post('sources')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a crawl source (a site with its base URL)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['name', 'base_url'],
-      properties: { name: { type: 'string', maxLength: 100 }, base_url: { type: 'string', format: 'uri' } },
-    },
-  })
+  @ApiBodyOf(SOURCE_FIELDS)
   createSource(@Body() raw: unknown) {
-    const body = bodyOf(raw, ['name', 'base_url']);
-    return this.catalog.createSource({
-      name: requiredString(body, 'name', 'body', 100),
-      base_url: httpUrl(requiredString(body, 'base_url', 'body', 1000), 'body.base_url'),
-    });
+    return this.catalog.createSource(parseBody(SOURCE_FIELDS, raw));
   }
 
   @Get('sources')
@@ -67,19 +72,9 @@ export class CatalogController {
   @Post('target-types')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a target type' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['code', 'name'],
-      properties: { code: { type: 'string', maxLength: 50 }, name: { type: 'string', maxLength: 100 } },
-    },
-  })
+  @ApiBodyOf(TARGET_TYPE_FIELDS)
   createTargetType(@Body() raw: unknown) {
-    const body = bodyOf(raw, ['code', 'name']);
-    const code = requiredString(body, 'code', 'body', 50);
-    if (!/^[A-Za-z0-9_.-]+$/.test(code))
-      throw new SchemaError('body.code', 'letters, digits, _, . and - only');
-    return this.catalog.createTargetType({ code, name: requiredString(body, 'name', 'body', 100) });
+    return this.catalog.createTargetType(parseBody(TARGET_TYPE_FIELDS, raw));
   }
 
   @Get('target-types')
@@ -93,28 +88,9 @@ export class CatalogController {
   @Post('targets')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a target (a URL of a source, of a target type)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['source_id', 'url'],
-      properties: {
-        source_id: { type: 'string' },
-        target_type_id: { type: 'string' },
-        url: { type: 'string', format: 'uri' },
-        name: { type: 'string', maxLength: 255 },
-        attributes: { type: 'object' },
-      },
-    },
-  })
+  @ApiBodyOf(TARGET_FIELDS)
   createTarget(@Body() raw: unknown) {
-    const body = bodyOf(raw, ['source_id', 'target_type_id', 'url', 'name', 'attributes']);
-    return this.catalog.createTarget({
-      source_id: requiredId(body, 'source_id', 'body'),
-      target_type_id: optionalId(body, 'target_type_id', 'body'),
-      url: httpUrl(requiredString(body, 'url', 'body', 1000), 'body.url'),
-      name: optionalString(body, 'name', 'body', 255),
-      attributes: optionalObject(body, 'attributes', 'body'),
-    });
+    return this.catalog.createTarget(parseBody(TARGET_FIELDS, raw));
   }
 
   @Get('targets')

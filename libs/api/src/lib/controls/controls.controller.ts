@@ -1,15 +1,45 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SchemaError } from '@crawlflow/contracts';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { fieldTable, SchemaError } from '@crawlflow/contracts';
 import { CatalogRepository, ParallelismRepository, WorkflowsRepository } from '@crawlflow/db';
 import { checkCondition, notFound } from '@crawlflow/engine';
 import { DataSource } from 'typeorm';
 import { toMappingView } from '../catalog/catalog-views';
+import { ApiBodyOf, parseBody } from '../http/field-table';
 import { encodeCursor, parsePageQuery } from '../http/pagination';
-import { bodyOf, idParam, optionalInt, optionalString, queryId, requiredId } from '../http/request-fields';
+import { idParam, queryId } from '../http/request-fields';
 import { toPoolView, toWorkflowLimitsView } from './control-views';
 
 const POOL_NAME = /^[A-Za-z0-9_.-]{1,50}$/;
+
+export const PARALLELISM_FIELDS = fieldTable({
+  max_parallel_jobs: { type: 'integer', minimum: 1, maximum: 10_000, default: 5 },
+  max_parallel_tasks: { type: 'integer', minimum: 1, maximum: 100_000, default: 10 },
+  resource_pool: {
+    type: 'string',
+    nullable: true,
+    maxLength: 50,
+    pattern: POOL_NAME.source,
+    patternProblem: 'letters, digits, _ . and -',
+  },
+});
+
+export const POOL_FIELDS = fieldTable({
+  slots: { type: 'integer', required: true, minimum: 1, maximum: 100_000 },
+});
+
+export const MAPPING_FIELDS = fieldTable({
+  target_type_id: { type: 'id', required: true },
+  workflow_id: { type: 'id', required: true },
+  condition_expression: {
+    type: 'string',
+    maxLength: 2000,
+    nullable: true,
+    example: "target.url matches '^https://shop' and params.region == 'kr'",
+    check: (condition: string) => checkCondition(condition, 'condition_expression'),
+  },
+  priority: { type: 'integer', minimum: -1_000_000, maximum: 1_000_000, default: 0 },
+});
 
 /** Execution controls: per-workflow parallelism, shared resource pools, dynamic workflow selection. */
 @ApiTags('controls')
@@ -20,24 +50,13 @@ export class ControlsController {
 
   @Put('workflows/:id/parallelism')
   @ApiOperation({ summary: "Set a workflow's max_parallel_jobs, max_parallel_tasks and resource_pool" })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        max_parallel_jobs: { type: 'integer', minimum: 1, default: 5 },
-        max_parallel_tasks: { type: 'integer', minimum: 1, default: 10 },
-        resource_pool: { type: 'string', nullable: true, maxLength: 50 },
-      },
-    },
-  })
+  @ApiBodyOf(PARALLELISM_FIELDS)
   async setParallelism(@Param('id') rawId: string, @Body() raw: unknown) {
     const id = idParam(rawId);
-    const body = bodyOf(raw, ['max_parallel_jobs', 'max_parallel_tasks', 'resource_pool']);
-    const jobs = optionalInt(body, 'max_parallel_jobs', 'body', 1, 10_000) ?? 5;
-    const tasks = optionalInt(body, 'max_parallel_tasks', 'body', 1, 100_000) ?? 10;
-    const pool = optionalString(body, 'resource_pool', 'body', 50) ?? null;
-    if (pool !== null && !POOL_NAME.test(pool))
-      throw new SchemaError('body.resource_pool', 'letters, digits, _ . and -');
+    const body = parseBody(PARALLELISM_FIELDS, raw);
+    const jobs = body.max_parallel_jobs;
+    const tasks = body.max_parallel_tasks;
+    const pool = body.resource_pool ?? null;
     if (!(await WorkflowsRepository.exists(this.db, id))) throw notFound(`workflow ${id} does not exist`);
     await ParallelismRepository.setWorkflowLimits(this.db, {
       workflowId: id,
@@ -52,14 +71,10 @@ export class ControlsController {
   @ApiOperation({
     summary: 'Create or resize a resource pool: at most `slots` jobs of its workflows run at once',
   })
-  @ApiBody({
-    schema: { type: 'object', required: ['slots'], properties: { slots: { type: 'integer', minimum: 1 } } },
-  })
+  @ApiBodyOf(POOL_FIELDS)
   async setPool(@Param('name') name: string, @Body() raw: unknown) {
     if (!POOL_NAME.test(name)) throw new SchemaError('params.name', 'letters, digits, _ . and -, at most 50');
-    const body = bodyOf(raw, ['slots']);
-    const slots = optionalInt(body, 'slots', 'body', 1, 100_000);
-    if (slots === undefined) throw new SchemaError('body.slots', 'required');
+    const { slots } = parseBody(POOL_FIELDS, raw);
     await ParallelismRepository.setPoolSlots(this.db, name, slots);
     return toPoolView(await this.stored(ParallelismRepository.pool(this.db, name)));
   }
@@ -67,28 +82,13 @@ export class ControlsController {
   @Post('target-workflow-mappings')
   @HttpCode(201)
   @ApiOperation({ summary: 'Map a target type to a workflow under a condition (highest priority wins)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['target_type_id', 'workflow_id'],
-      properties: {
-        target_type_id: { type: 'string' },
-        workflow_id: { type: 'string' },
-        condition_expression: {
-          type: 'string',
-          example: "target.url matches '^https://shop' and params.region == 'kr'",
-        },
-        priority: { type: 'integer', default: 0 },
-      },
-    },
-  })
+  @ApiBodyOf(MAPPING_FIELDS)
   async createMapping(@Body() raw: unknown) {
-    const body = bodyOf(raw, ['target_type_id', 'workflow_id', 'condition_expression', 'priority']);
-    const targetTypeId = requiredId(body, 'target_type_id', 'body');
-    const workflowId = requiredId(body, 'workflow_id', 'body');
-    const condition = optionalString(body, 'condition_expression', 'body', 2000) ?? null;
-    checkCondition(condition, 'condition_expression');
-    const priority = optionalInt(body, 'priority', 'body', -1_000_000, 1_000_000) ?? 0;
+    const body = parseBody(MAPPING_FIELDS, raw);
+    const targetTypeId = body.target_type_id;
+    const workflowId = body.workflow_id;
+    const condition = body.condition_expression ?? null;
+    const priority = body.priority;
     if (!(await CatalogRepository.targetTypeExists(this.db, targetTypeId)))
       throw notFound(`target type ${targetTypeId} does not exist`);
     if (!(await WorkflowsRepository.exists(this.db, workflowId)))

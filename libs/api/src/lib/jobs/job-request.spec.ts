@@ -14,7 +14,6 @@ describe('job requests', () => {
         },
         'body',
         'url',
-        true,
       ),
     ).toEqual({
       targetId: '7',
@@ -27,9 +26,9 @@ describe('job requests', () => {
   });
 
   it('names the offending field', () => {
-    const pathOf = (value: unknown, workflow: 'url' | 'id' | 'id-or-name' = 'url'): string | undefined => {
+    const pathOf = (value: unknown, kind: 'url' | 'id' | 'event' = 'url'): string | undefined => {
       try {
-        parseJobRequest(value, 'body', workflow, true);
+        parseJobRequest(value, 'body', kind);
         return undefined;
       } catch (error) {
         return (error as { path?: string }).path;
@@ -44,14 +43,13 @@ describe('job requests', () => {
     expect(pathOf({ depends_on: [{ job_id: '1', dependency_type: 'MAYBE' }] })).toBe(
       'body.depends_on[0].dependency_type',
     );
-    expect(pathOf({}, 'id-or-name')).toBe('body.workflow_id');
-    expect(pathOf({ workflow_id: '1', workflow_name: 'w' }, 'id-or-name')).toBe('body.workflow_name');
+    expect(pathOf({}, 'event')).toBe('body.workflow_id');
+    expect(pathOf({ workflow_id: '1', workflow_name: 'w' }, 'event')).toBe('body.workflow_name');
     expect(pathOf('text')).toBe('body');
   });
 
   it('refuses params whose JSON is over what the TEXT column holds, counting bytes', () => {
-    const params = (value: string) =>
-      parseJobRequest({ params: { note: value } }, 'body', 'url', true).params;
+    const params = (value: string) => parseJobRequest({ params: { note: value } }, 'body', 'url').params;
     // {"note":"…"} is 11 bytes around the value.
     expect(params('x'.repeat(65_535 - 11))).toEqual({ note: 'x'.repeat(65_524) });
     expect(() => params('x'.repeat(65_535 - 10))).toThrow(expect.objectContaining({ path: 'body.params' }));

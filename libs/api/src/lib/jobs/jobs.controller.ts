@@ -1,42 +1,16 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { SchemaError } from '@crawlflow/contracts';
-import { cancelJob, JOB_TYPES, pauseJob, resumeJob, retryJob } from '@crawlflow/engine';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { cancelJob, pauseJob, resumeJob, retryJob } from '@crawlflow/engine';
 import { DataSource } from 'typeorm';
+import { ApiBodyOf } from '../http/field-table';
 import { afterId, parsePageQuery } from '../http/pagination';
 import { idParam, queryId, queryOneOf } from '../http/request-fields';
-import { parseJobRequest } from './job-request';
+import { JOB_BODIES, parseJobRequest } from './job-request';
 import { JOB_STATUSES, JobsService } from './jobs.service';
 
 interface HeaderResponse {
   setHeader(name: string, value: string): unknown;
 }
-
-const JOB_BODY = {
-  type: 'object',
-  properties: {
-    target_id: { type: 'string' },
-    params: { type: 'object', description: 'placeholder values, e.g. {"base_url": "https://shop.example"}' },
-    priority: { type: 'integer', minimum: 1, maximum: 10, default: 5 },
-    job_type: { type: 'string', enum: [...JOB_TYPES] },
-    idempotency_key: {
-      type: 'string',
-      maxLength: 200,
-      description: 'a repeated key answers the existing job',
-    },
-    depends_on: {
-      type: 'array',
-      description: 'jobs this one waits for: FINISH (any end) or SUCCESS (cancelled if that job fails)',
-      items: {
-        type: 'object',
-        properties: {
-          job_id: { type: 'string' },
-          dependency_type: { type: 'string', enum: ['FINISH', 'SUCCESS'] },
-        },
-      },
-    },
-  },
-};
 
 @ApiTags('jobs')
 @ApiBearerAuth()
@@ -50,14 +24,14 @@ export class JobsController {
   @Post('workflows/:id/jobs')
   @HttpCode(202)
   @ApiOperation({ summary: 'Start a job of the workflow (its current version); 202 with the job' })
-  @ApiBody({ schema: JOB_BODY })
+  @ApiBodyOf(JOB_BODIES.url)
   async startForWorkflow(
     @Param('id') id: string,
     @Body() raw: unknown,
     @Res({ passthrough: true }) res: HeaderResponse,
   ) {
     const workflowId = idParam(id);
-    const request = parseJobRequest(raw ?? undefined, 'body', 'url', true);
+    const request = parseJobRequest(raw ?? undefined, 'body', 'url');
     const { job, created } = await this.jobs.start(workflowId, request);
     if (!created) res.setHeader('Idempotent-Replayed', 'true');
     return job;
@@ -69,18 +43,9 @@ export class JobsController {
     summary:
       'Start a job for a target; with workflow_id that workflow, without it the one its type mappings pick (422 when none matches)',
   })
-  @ApiBody({
-    schema: {
-      ...JOB_BODY,
-      required: ['target_id'],
-      properties: { workflow_id: { type: 'string' }, ...JOB_BODY.properties },
-    },
-  })
+  @ApiBodyOf(JOB_BODIES.id)
   async start(@Body() raw: unknown, @Res({ passthrough: true }) res: HeaderResponse) {
-    const request = parseJobRequest(raw ?? undefined, 'body', 'id', true);
-    if (!request.targetId) {
-      throw new SchemaError('body.target_id', 'required');
-    }
+    const request = parseJobRequest(raw ?? undefined, 'body', 'id');
     const { job, created } = await this.jobs.start(request.workflowId, request);
     if (!created) res.setHeader('Idempotent-Replayed', 'true');
     return job;

@@ -1,37 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { withoutRequired } from '@crawlflow/contracts';
 import {
   createSchedule,
   fireSchedule,
+  SCHEDULE_FIELDS,
   getSchedule,
   listSchedules,
   softDeleteSchedule,
   updateSchedule,
 } from '@crawlflow/scheduling';
 import { DataSource } from 'typeorm';
+import { ApiBodyOf } from '../http/field-table';
 import { parsePageQuery } from '../http/pagination';
 import { idParam, queryId } from '../http/request-fields';
 
-const SCHEDULE_BODY = {
-  type: 'object',
-  properties: {
-    workflow_id: { type: 'string' },
-    target_id: { type: 'string' },
-    schedule_type: { type: 'string', enum: ['FIXED', 'DYNAMIC', 'MANUAL'] },
-    cron_expression: { type: 'string', description: '5 fields, or 6 with seconds (FIXED)' },
-    timezone: { type: 'string', description: 'IANA zone, default UTC' },
-    priority: { type: 'integer', minimum: 1, maximum: 10 },
-    is_active: { type: 'boolean' },
-    missed_run_policy: { type: 'string', enum: ['SKIP', 'RUN_ONCE'] },
-    catch_up_window_seconds: { type: 'integer' },
-    overlap_policy: { type: 'string', enum: ['SKIP', 'QUEUE', 'ALLOW'] },
-    interval_seconds: { type: 'integer', description: 'DYNAMIC: the current revisit interval' },
-    min_interval_seconds: { type: 'integer' },
-    max_interval_seconds: { type: 'integer' },
-    inc_rate: { type: 'number' },
-    dec_rate: { type: 'number' },
-  },
-};
+/** Validated by the scheduling library against the same table (its own messages). */
+export const SCHEDULE_CHANGE_FIELDS = withoutRequired(SCHEDULE_FIELDS);
 
 /** Schedules: FIXED cron, DYNAMIC adaptive revisits, MANUAL. DELETE soft-deletes. */
 @ApiTags('schedules')
@@ -43,7 +28,7 @@ export class SchedulesController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a schedule; answers it with next_run_at' })
-  @ApiBody({ schema: { ...SCHEDULE_BODY, required: ['workflow_id'] } })
+  @ApiBodyOf(SCHEDULE_FIELDS)
   create(@Body() body: unknown) {
     return this.db.transaction((manager) => createSchedule(manager, body ?? undefined));
   }
@@ -71,7 +56,7 @@ export class SchedulesController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a schedule (pause: {"is_active": false})' })
-  @ApiBody({ schema: SCHEDULE_BODY })
+  @ApiBodyOf(SCHEDULE_CHANGE_FIELDS)
   update(@Param('id') id: string, @Body() body: unknown) {
     return this.db.transaction((manager) => updateSchedule(manager, idParam(id), body ?? undefined));
   }

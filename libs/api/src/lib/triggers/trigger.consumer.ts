@@ -141,7 +141,7 @@ export class TriggerConsumer implements OnModuleInit, OnModuleDestroy {
   }
 
   private parse(message: ConsumeMessage): JobRequest {
-    return parseJobRequest(parseJson(message.content), '$', 'id-or-name', false);
+    return parseJobRequest(parseJson(message.content), '$', 'event');
   }
 
   private async createJobFor(

@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { SchemaError, SEED_EXAMPLE_DEFINITION, type DefinitionCheckers } from '@crawlflow/contracts';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  fieldTable,
+  SchemaError,
+  SEED_EXAMPLE_DEFINITION,
+  withoutRequired,
+  type DefinitionCheckers,
+} from '@crawlflow/contracts';
 import {
   createWorkflow,
   getWorkflow,
@@ -11,58 +17,34 @@ import {
   WorkflowChange,
 } from '@crawlflow/engine';
 import { DataSource } from 'typeorm';
+import { ApiBodyOf, parseBody } from '../http/field-table';
 import { afterId, pageOf, parsePageQuery } from '../http/pagination';
-import {
-  bodyOf,
-  idParam,
-  optionalBool,
-  optionalId,
-  optionalOneOf,
-  optionalString,
-  queryId,
-  queryInt,
-  requiredString,
-} from '../http/request-fields';
+import { idParam, queryId, queryInt } from '../http/request-fields';
 import { DEFINITION_CHECKERS } from './definition-checkers';
 
-const FIELDS = ['source_id', 'workflow_name', 'workflow_type', 'workflow_definition', 'is_active'] as const;
-
-const WORKFLOW_BODY = {
-  type: 'object',
-  properties: {
-    source_id: { type: 'string', nullable: true },
-    workflow_name: { type: 'string', maxLength: 100 },
-    workflow_type: { type: 'string', enum: [...WORKFLOW_TYPES] },
-    workflow_definition: {
-      type: 'object',
-      description: 'The steps of the workflow (see README: workflow definitions)',
-      example: SEED_EXAMPLE_DEFINITION,
-    },
-    is_active: { type: 'boolean' },
+/** POST takes the fields marked required; PUT any subset (WORKFLOW_CHANGE_FIELDS). */
+export const WORKFLOW_FIELDS = fieldTable({
+  source_id: { type: 'id', nullable: true },
+  workflow_name: { type: 'string', required: true, maxLength: 100 },
+  workflow_type: { type: 'enum', required: true, values: WORKFLOW_TYPES },
+  workflow_definition: {
+    type: 'object',
+    required: true,
+    // createWorkflow validates it, naming JSON paths under body.workflow_definition.
+    passThrough: true,
+    description: 'The steps of the workflow (see README: workflow definitions)',
+    example: SEED_EXAMPLE_DEFINITION,
   },
-};
+  is_active: { type: 'boolean' },
+});
 
-function parseFields(raw: unknown, requireAll: boolean): WorkflowChange {
-  const body = bodyOf(raw, FIELDS);
-  const change: WorkflowChange = {};
-  const sourceId = optionalId(body, 'source_id', 'body');
-  if (body.source_id === null) change.source_id = null;
-  else if (sourceId !== undefined) change.source_id = sourceId;
-  const name = requireAll
-    ? requiredString(body, 'workflow_name', 'body', 100)
-    : optionalString(body, 'workflow_name', 'body', 100);
-  if (name !== undefined) change.workflow_name = name;
-  const type = optionalOneOf(body, 'workflow_type', 'body', WORKFLOW_TYPES);
-  if (type !== undefined) change.workflow_type = type;
-  else if (requireAll) throw new SchemaError('body.workflow_type', 'required');
-  if (body.workflow_definition !== undefined && body.workflow_definition !== null) {
-    change.workflow_definition = body.workflow_definition;
-  } else if (requireAll) {
-    throw new SchemaError('body.workflow_definition', 'required');
-  }
-  const active = optionalBool(body, 'is_active', 'body');
-  if (active !== undefined) change.is_active = active;
-  return change;
+export const WORKFLOW_CHANGE_FIELDS = withoutRequired(WORKFLOW_FIELDS);
+
+/** Only the fields given: an absent field leaves the column as it is. */
+function changeOf<T extends object>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 @ApiTags('workflows')
@@ -77,11 +59,9 @@ export class WorkflowsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a workflow (version 1); the definition is validated with JSON paths' })
-  @ApiBody({
-    schema: { ...WORKFLOW_BODY, required: ['workflow_name', 'workflow_type', 'workflow_definition'] },
-  })
+  @ApiBodyOf(WORKFLOW_FIELDS)
   create(@Body() raw: unknown) {
-    const input = parseFields(raw, true) as NewWorkflow;
+    const input = changeOf(parseBody(WORKFLOW_FIELDS, raw)) as NewWorkflow;
     return this.db.transaction((manager) => createWorkflow(manager, input, this.checkers));
   }
 
@@ -119,10 +99,10 @@ export class WorkflowsController {
     summary:
       'Change a workflow; a changed definition becomes a new version (jobs keep the version they started on)',
   })
-  @ApiBody({ schema: WORKFLOW_BODY })
+  @ApiBodyOf(WORKFLOW_CHANGE_FIELDS)
   update(@Param('id') id: string, @Body() raw: unknown) {
     const workflowId = idParam(id);
-    const change = parseFields(raw, false);
+    const change: WorkflowChange = changeOf(parseBody(WORKFLOW_CHANGE_FIELDS, raw));
     return this.db.transaction((manager) => updateWorkflow(manager, workflowId, change, this.checkers));
   }
 }

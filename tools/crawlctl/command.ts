@@ -1,3 +1,4 @@
+import { scalarText } from '@crawlflow/contracts';
 import type { ApiClient } from './api-client';
 import type { CommandArgs, OptionName } from './args';
 
@@ -27,6 +28,18 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
+/**
+ * A field of an API answer as a line prints it: strings as they are, numbers and booleans as
+ * `String()` writes them, null and undefined by name. The fields printed are scalars; an object or
+ * a list prints as it always did in a template ("[object Object]", items joined by commas).
+ */
+export function text(value: unknown): string {
+  const scalar = scalarText(value);
+  if (scalar !== undefined) return scalar;
+  if (value === null || value === undefined) return String(value);
+  return Array.isArray(value) ? value.toString() : Object.prototype.toString.call(value);
+}
+
 export function printJson(out: Output, value: unknown): void {
   out.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -34,7 +47,7 @@ export function printJson(out: Output, value: unknown): void {
 /** A plain table: columns as wide as their widest cell, no borders (easy to grep and cut). */
 export function printTable(out: Output, headers: string[], rows: unknown[][]): void {
   const cells = rows.map((row) =>
-    row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))),
+    row.map((cell) => (cell === null || cell === undefined ? '-' : text(cell))),
   );
   const widths = headers.map((header, i) =>
     Math.max(header.length, ...cells.map((row) => row[i]?.length ?? 0)),

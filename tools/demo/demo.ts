@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { processEnv } from '@crawlflow/config';
 import { startSampleShop, SampleShop } from '@crawlflow/sample-shop';
 import { ApiClient } from '../crawlctl/api-client';
+import { text } from '../crawlctl/command';
 import { applyWorkflow } from '../crawlctl/commands/workflow.command';
 import { watchJob } from '../crawlctl/job-watcher';
 import { ProgressRenderer } from '../crawlctl/progress-renderer';
@@ -87,12 +88,14 @@ async function runDemo(runner: AppRunner, shop: SampleShop, started: Started): P
   file.source = { name: `demo-shop-${port}`, base_url: shop.url };
   const { workflow, created } = await applyWorkflow(client, file);
   say(
-    `  workflow:     "${workflow.workflow_name}" ${created ? 'created' : 'applied'} (id ${workflow.id}, version ${workflow.version}, ${workflow.workflow_type})`,
+    `  workflow:     "${text(workflow.workflow_name)}" ${created ? 'created' : 'applied'} (id ${text(workflow.id)}, version ${text(workflow.version)}, ${text(workflow.workflow_type)})`,
   );
   // params win over the source: the job crawls this shop even if the source says otherwise.
-  const job = await client.post(`/api/workflows/${workflow.id}/jobs`, { params: { base_url: shop.url } });
+  const job = await client.post(`/api/workflows/${text(workflow.id)}/jobs`, {
+    params: { base_url: shop.url },
+  });
   started.jobId = String(job.id);
-  say(`  job:          ${job.id} (${job.job_type})`);
+  say(`  job:          ${text(job.id)} (${text(job.job_type)})`);
   say('');
   const final = await watchJob(client, String(job.id), {
     intervalMs: 250,

@@ -296,10 +296,11 @@ export function strategicMerge(base: unknown, patch: unknown): unknown {
     }
     return out;
   }
-  const named = (list: unknown[]) => list.every((item) => isObject(item) && typeof item.name === 'string');
+  const named = (list: unknown[]): list is Json[] =>
+    list.every((item) => isObject(item) && typeof item.name === 'string');
   if (Array.isArray(base) && Array.isArray(patch) && named(base) && named(patch)) {
-    const out = [...base] as Json[];
-    for (const item of patch as Json[]) {
+    const out = [...base];
+    for (const item of patch) {
       const at = out.findIndex((existing) => existing.name === item.name);
       if (at >= 0) out[at] = strategicMerge(out[at], item) as Json;
       else out.push(item);
@@ -336,10 +337,20 @@ function applyImages(images: unknown, objects: K8sObject[], dir: string): void {
       const [name, tag] = splitImage(container.image);
       if (name !== image.name) continue;
       const newName = typeof image.newName === 'string' ? image.newName : name;
-      const newTag = image.newTag !== undefined ? String(image.newTag) : tag;
+      const newTag = image.newTag !== undefined ? tagText(image.newTag, dir) : tag;
       container.image = newTag ? `${newName}:${newTag}` : newName;
     }
   }
+}
+
+/**
+ * YAML reads an unquoted `newTag: 1.2` (or `true`) as a scalar of another type: it is used as
+ * `String()` writes it (quote a tag like `1.10`). A map or a null is no tag and is refused by name.
+ */
+function tagText(value: unknown, dir: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new Error(`${dir}: images[].newTag must be a string`);
 }
 
 /** `registry:5000/name:tag` → [`registry:5000/name`, `tag`]. */

@@ -1,7 +1,7 @@
 import { JOB_TYPES } from '@crawlflow/contracts';
 import { ApiClient, Json } from '../api-client';
 import { idArg, paramsOf, UsageError } from '../args';
-import { Command, EXIT_JOB_NOT_SUCCESSFUL, EXIT_OK, Output, printJson, printTable } from '../command';
+import { Command, EXIT_JOB_NOT_SUCCESSFUL, EXIT_OK, Output, printJson, printTable, text } from '../command';
 import { summaryLines } from '../job-summary';
 import { JobView } from '../job-view';
 import { watchJob } from '../job-watcher';
@@ -47,7 +47,7 @@ export const jobRun: Command = {
     const params = paramsOf(args.list('param'));
     const priority = args.int('priority', 1, 10);
     const target = args.string('target');
-    const job = await client.post(`/api/workflows/${workflow.id}/jobs`, {
+    const job = await client.post(`/api/workflows/${text(workflow.id)}/jobs`, {
       ...(Object.keys(params).length ? { params } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(type ? { job_type: type } : {}),
@@ -57,12 +57,14 @@ export const jobRun: Command = {
       if (args.json) printJson(stdout, job);
       else
         stdout.write(
-          `job ${job.id} ${job.status} (${job.job_type}, priority ${job.priority}) of workflow "${workflow.workflow_name}"\n`,
+          `job ${text(job.id)} ${text(job.status)} (${text(job.job_type)}, priority ${text(job.priority)}) of workflow "${text(workflow.workflow_name)}"\n`,
         );
       return EXIT_OK;
     }
     if (!args.json)
-      stdout.write(`job ${job.id} started (${job.job_type}) of workflow "${workflow.workflow_name}"\n`);
+      stdout.write(
+        `job ${text(job.id)} started (${text(job.job_type)}) of workflow "${text(workflow.workflow_name)}"\n`,
+      );
     return follow(client, String(job.id), stdout, args.json, args.int('interval', 50, 60_000));
   },
 };
@@ -89,7 +91,7 @@ export const jobCancel: Command = {
     args.noMorePositionals(1);
     const job = await client.post(`/api/jobs/${id}/cancel`);
     if (args.json) printJson(stdout, job);
-    else stdout.write(`job ${job.id} ${job.status}\n`);
+    else stdout.write(`job ${text(job.id)} ${text(job.status)}\n`);
     return EXIT_OK;
   },
 };
@@ -152,7 +154,10 @@ export const jobItems: Command = {
     printTable(
       stdout,
       ['KEY', 'DATA'],
-      page.data.map((row) => [row.item_key ?? `${row.task_id}#${row.index}`, compact(row.data, width)]),
+      page.data.map((row) => [
+        row.item_key ?? `${text(row.task_id)}#${text(row.index)}`,
+        compact(row.data, width),
+      ]),
     );
     if (page.next_cursor) stdout.write('(more: raise --limit or use --json and the API cursor)\n');
     return EXIT_OK;

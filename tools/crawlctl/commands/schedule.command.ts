@@ -1,6 +1,6 @@
 import { Json } from '../api-client';
 import { idArg } from '../args';
-import { Command, EXIT_OK, printJson, printTable } from '../command';
+import { Command, EXIT_OK, printJson, printTable, text } from '../command';
 import { resolveWorkflow } from './workflow.command';
 
 export const scheduleAdd: Command = {
@@ -25,8 +25,8 @@ export const scheduleAdd: Command = {
     if (args.json) printJson(stdout, schedule);
     else
       stdout.write(
-        `schedule ${schedule.id} added: "${workflow.workflow_name}" at "${schedule.cron_expression}" ${schedule.timezone ?? ''}` +
-          `${schedule.next_run_at ? `, next run ${schedule.next_run_at}` : ''}\n`,
+        `schedule ${text(schedule.id)} added: "${text(workflow.workflow_name)}" at "${text(schedule.cron_expression)}" ${text(schedule.timezone ?? '')}` +
+          `${schedule.next_run_at ? `, next run ${text(schedule.next_run_at)}` : ''}\n`,
       );
     return EXIT_OK;
   },
@@ -74,7 +74,7 @@ function setActive(active: boolean): Command {
       args.noMorePositionals(1);
       const schedule = await client.patch(`/api/schedules/${id}`, { is_active: active });
       if (args.json) printJson(stdout, schedule);
-      else stdout.write(`schedule ${schedule.id} ${active ? 'resumed' : 'paused'}\n`);
+      else stdout.write(`schedule ${text(schedule.id)} ${active ? 'resumed' : 'paused'}\n`);
       return EXIT_OK;
     },
   };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ApiClient, Json } from '../api-client';
 import { UsageError } from '../args';
-import { Command, EXIT_OK, printJson, printTable } from '../command';
+import { Command, EXIT_OK, printJson, printTable, text } from '../command';
 
 interface ApplyFile {
   workflow_name: string;
@@ -74,7 +74,8 @@ export async function applyWorkflow(
   const existing = (await client.all('/api/workflows')).find(
     (row) => row.workflow_name === file.workflow_name,
   );
-  if (existing) return { workflow: await client.put(`/api/workflows/${existing.id}`, body), created: false };
+  if (existing)
+    return { workflow: await client.put(`/api/workflows/${text(existing.id)}`, body), created: false };
   return { workflow: await client.post('/api/workflows', body), created: true };
 }
 
@@ -90,7 +91,7 @@ export const workflowApply: Command = {
     if (args.json) printJson(stdout, workflow);
     else
       stdout.write(
-        `workflow ${workflow.id} "${workflow.workflow_name}" ${created ? 'created' : 'applied'} (version ${workflow.version})\n`,
+        `workflow ${text(workflow.id)} "${text(workflow.workflow_name)}" ${created ? 'created' : 'applied'} (version ${text(workflow.version)})\n`,
       );
     return EXIT_OK;
   },

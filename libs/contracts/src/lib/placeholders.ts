@@ -1,4 +1,4 @@
-import { SchemaError } from './validation';
+import { scalarText, SchemaError } from './validation';
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -29,8 +29,9 @@ export function fillTemplate(template: string, scopes: ReadonlyArray<Record<stri
   return template.replace(PLACEHOLDER, (_whole, raw: string) => {
     const name = raw.trim();
     for (const scope of scopes) {
-      const value = lookup(scope, name);
-      if (value !== undefined && value !== null && typeof value !== 'object') return String(value);
+      // An object (a Date column too) or a null is no value for a template: the next scope may have one.
+      const value = scalarText(lookup(scope, name));
+      if (value !== undefined) return value;
     }
     throw new SchemaError(`{${name}}`, 'no value for this placeholder in params, target or source');
   });

@@ -78,7 +78,27 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return `symbol ${value.toString()}`;
+  return `${typeof value} ${scalarText(value) ?? 'undefined'}`;
+}
+
+/**
+ * The text of a scalar: a string as it is, a number, boolean or bigint as `String()` writes it.
+ * Undefined for null, undefined, objects and lists, which have no text of their own (callers say
+ * what those mean rather than printing "[object Object]").
+ */
+export function scalarText(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    default:
+      return undefined;
+  }
 }
 
 /** Parses a message body as JSON, turning a syntax error into a SchemaError at the root. */

@@ -18,9 +18,14 @@ export function deadLetter(message: ConsumeMessage, deadQueue: string, reason: s
         'x-crawlflow-original-queue': message.fields.routingKey,
         'x-crawlflow-dead-at': new Date().toISOString(),
       },
-      contentType: message.properties.contentType,
-      correlationId: message.properties.correlationId,
-      messageId: message.properties.messageId,
+      contentType: shortString(message.properties.contentType),
+      correlationId: shortString(message.properties.correlationId),
+      messageId: shortString(message.properties.messageId),
     },
   };
+}
+
+/** amqplib types these properties `any`; the broker delivers them as strings when they are set. */
+function shortString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

@@ -21,7 +21,7 @@ import {
   urlHash,
 } from '@crawlflow/db';
 import { enqueuePlanned, type JobState, releaseParked } from './job-progress';
-import { loadScopes } from './placeholder-scopes';
+import { loadScopes, retriedJobId } from './placeholder-scopes';
 import { fetchTask, planFirstTasks, type PlannedTask } from './task-planner';
 import { loadWorkflowRuntime, type RuntimeCache, type WorkflowRuntime } from './workflow-runtime';
 
@@ -106,7 +106,7 @@ export class JobStarter {
     runtime: WorkflowRuntime,
     sourceJobId: unknown,
   ): Promise<PlannedTask[]> {
-    const rows = await TaskLedger.failedForRetry(manager, String(sourceJobId ?? 0), RETRY_JOB_LIMIT);
+    const rows = await TaskLedger.failedForRetry(manager, retriedJobId(sourceJobId), RETRY_JOB_LIMIT);
     const payloads = rows.map((row) => jsonObjectOf(row.inputData) as unknown);
     // Inputs too large for input_data were kept whole beside it.
     const whole = await TaskData.load(

@@ -1,4 +1,4 @@
-import { jsonObjectOf } from '@crawlflow/contracts';
+import { jsonObjectOf, scalarText } from '@crawlflow/contracts';
 import { CatalogLookups, JobsRepository, type CrawlSource, type CrawlTarget } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import type { PlaceholderScopes } from './task-planner';
@@ -33,13 +33,21 @@ function sourceColumns(source: CrawlSource): Record<string, unknown> {
 }
 
 /**
+ * The job a RETRY job retries, from its `params.retry_of` (retryJob writes the id). A value that is
+ * no id (null, an object) names no job, as '0' does: ids start at 1.
+ */
+export function retriedJobId(retryOf: unknown): string {
+  return scalarText(retryOf) ?? '0';
+}
+
+/**
  * Placeholder values: the job's params, then its target's columns, then the workflow's source. A
  * RETRY job runs with the params of the job it retries. Read when a job starts and whenever an
  * orchestrator needs them again (they are not kept in the execution context, which is TEXT).
  */
 export async function loadScopes(manager: EntityManager, job: ScopedJob): Promise<PlaceholderScopes> {
   let params = jsonObjectOf(job.params);
-  if (params.retry_of !== undefined) params = await retriedParams(manager, String(params.retry_of));
+  if (params.retry_of !== undefined) params = await retriedParams(manager, retriedJobId(params.retry_of));
   let target: Record<string, unknown> = {};
   if (job.targetId) {
     const view = await CatalogLookups.target(manager, job.targetId);
@@ -60,5 +68,5 @@ export async function loadScopes(manager: EntityManager, job: ScopedJob): Promis
 async function retriedParams(manager: EntityManager, jobId: string): Promise<Record<string, unknown>> {
   const params = jsonObjectOf((await JobsRepository.params(manager, jobId)) ?? null);
   // A retry of a retry: the params of the first job.
-  return params.retry_of !== undefined ? retriedParams(manager, String(params.retry_of)) : params;
+  return params.retry_of !== undefined ? retriedParams(manager, retriedJobId(params.retry_of)) : params;
 }

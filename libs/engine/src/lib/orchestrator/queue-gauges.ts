@@ -58,8 +58,9 @@ export class QueueGauges {
       this.connection = undefined;
       this.channel = undefined;
     });
-    void this.client.addSetup(async (connection) => {
+    void this.client.addSetup((connection) => {
       this.connection = connection;
+      return Promise.resolve();
     });
     this.timer = setInterval(() => void this.refresh(), intervalMs);
     this.timer.unref();

@@ -1,4 +1,4 @@
-import { compileUserRegex, UserRegexError, type UserRegex } from '@crawlflow/contracts';
+import { compileUserRegex, scalarText, UserRegexError, type UserRegex } from '@crawlflow/contracts';
 
 /**
  * The condition language of target_workflow_mappings: a small expression language parsed into a
@@ -221,13 +221,25 @@ function compare(op: CompareOp, left: Value, right: Value, regex?: UserRegex): b
       const [a, b] =
         typeof left === 'number' || typeof right === 'number'
           ? [Number(left), Number(right)]
-          : [String(left), String(right)];
+          : [orderingText(left), orderingText(right)];
       if (op === '<') return a < b;
       if (op === '<=') return a <= b;
       if (op === '>') return a > b;
       return a >= b;
     }
   }
+}
+
+/**
+ * A value as `<` and `>` compare it when neither side is a number. Scalars read as themselves;
+ * objects keep the text `String()` always gave them — a Date column its `toString()`, a list its
+ * items joined by commas, anything else "[object Object]" — so stored conditions keep their answers.
+ */
+function orderingText(value: unknown): string {
+  const scalar = scalarText(value);
+  if (scalar !== undefined) return scalar;
+  if (value instanceof Date || Array.isArray(value)) return value.toString();
+  return Object.prototype.toString.call(value);
 }
 
 export function evaluate(expression: Expression | undefined, scope: Record<string, unknown>): boolean {

@@ -17,8 +17,9 @@ export function databaseCheck(dataSource: DataSource): ReadinessCheck {
 export function brokerCheck(client: AmqpClient): ReadinessCheck {
   return {
     name: 'broker',
-    run: async () => {
-      if (!client.isConnected()) throw new Error('not connected to the broker (reconnecting)');
-    },
+    run: () =>
+      client.isConnected()
+        ? Promise.resolve()
+        : Promise.reject(new Error('not connected to the broker (reconnecting)')),
   };
 }

@@ -2,6 +2,7 @@ import {
   ActiveJobs,
   CrawlingSchedule,
   NewScheduleDecision,
+  OverlapPolicy,
   ScheduleAdvance,
   ScheduleClaimRepository,
   ScheduleDecisionsRepository,
@@ -128,13 +129,13 @@ async function fire(
   jobs: ActiveJobs,
 ): Promise<FireOutcome> {
   const busy = jobs.running ?? jobs.pending;
-  if (busy && schedule.overlapPolicy === 'SKIP') {
+  if (busy && schedule.overlapPolicy === OverlapPolicy.SKIP) {
     return {
       decision: ScheduleDecisionType.SKIPPED_OVERLAP,
       reason: `job ${busy} is still ${jobs.running ? 'RUNNING' : 'PENDING'}`,
     };
   }
-  if (schedule.overlapPolicy === 'QUEUE' && jobs.pending) {
+  if (schedule.overlapPolicy === OverlapPolicy.QUEUE && jobs.pending) {
     return {
       decision: ScheduleDecisionType.SKIPPED_OVERLAP,
       reason: `job ${jobs.pending} is already queued (QUEUE keeps one)`,
@@ -149,7 +150,7 @@ async function fire(
       priority: schedule.priority,
     });
     let reason: string | null = job.created ? null : 'the job for this due time already existed';
-    if (job.created && schedule.overlapPolicy === 'QUEUE' && jobs.running) {
+    if (job.created && schedule.overlapPolicy === OverlapPolicy.QUEUE && jobs.running) {
       // The queued job waits for the running one to finish (the orchestrator honours dependencies).
       await ScheduleClaimRepository.queueBehind(manager, job.id, jobs.running);
       reason = `queued behind running job ${jobs.running}`;

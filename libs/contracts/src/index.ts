@@ -75,6 +75,7 @@ export {
   describe,
   parseJson,
   jsonObjectOf,
+  scalarText,
   SchemaError,
   ISO_UTC_TIME,
   type Json,

@@ -4,7 +4,6 @@
  * check) measured separately, with results synthesised so no worker or site is involved.
  * `node -r @swc-node/register bench/engine-scale.bench.ts [bigTasks]`
  */
-import { connect } from 'amqplib';
 import { EXCHANGES, RESULTS_ROUTING_KEY, TASK_MESSAGE_VERSION, type TaskResult } from '@crawlflow/contracts';
 import {
   decideResult,
@@ -24,6 +23,7 @@ import {
   type TestDatabase,
 } from '@crawlflow/testing';
 import { OutboxRelay, ResultProcessor } from '@crawlflow/transport';
+import { connect } from 'amqplib';
 
 const BIG = Number(process.argv[2] ?? 100_000);
 
@@ -97,9 +97,10 @@ async function measure(
   const dispatchUs = ((performance.now() - started) * 1000) / tasks;
 
   // Results, as workers would send them (batched), for every entry.
-  const entries = (await db.dataSource.query('SELECT id, task_id FROM crawling_queues WHERE job_id = ?', [
-    jobId,
-  ])) as Array<{ id: string; task_id: string }>;
+  const entries = await db.dataSource.query<Array<{ id: string; task_id: string }>>(
+    'SELECT id, task_id FROM crawling_queues WHERE job_id = ?',
+    [jobId],
+  );
   const raw = await connect(amqpUrl);
   const channel = await raw.createConfirmChannel();
   await channel.purgeQueue('crawl.fetch.normal');

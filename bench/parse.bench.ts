@@ -4,9 +4,9 @@
  * hand from the same pages, so the cost of the generic layer is visible.
  * `node -r @swc-node/register bench/parse.bench.ts`
  */
-import { load } from 'cheerio';
 import type { ParseConfig } from '@crawlflow/contracts';
 import { parseHtml, parseNumber } from '@crawlflow/crawl';
+import { load } from 'cheerio';
 
 const PAGES = 2_000;
 const ROUNDS = 5;

@@ -4,8 +4,8 @@
  * plain single-row INSERTs of the same job rows in the same run.
  * `node -r @swc-node/register bench/scheduler.bench.ts`
  */
-import { createTestDatabase, insertWorkflow, TestDatabase } from '@crawlflow/testing';
 import { SchedulerService } from '@crawlflow/scheduling';
+import { createTestDatabase, insertWorkflow, TestDatabase } from '@crawlflow/testing';
 
 const SCHEDULES = 10_000;
 const DUE = 1_000;
@@ -40,9 +40,9 @@ async function run(
     const ms = performance.now() - started;
 
     // The same job rows, one INSERT each: autocommit, then inside one transaction.
-    const jobs = (await db.dataSource.query(
+    const jobs = await db.dataSource.query<Array<Record<string, unknown>>>(
       'SELECT schedule_id, workflow_id, workflow_version, target_id, job_type, priority, scheduled_at FROM crawling_jobs',
-    )) as Array<Record<string, unknown>>;
+    );
     const insert = (
       manager: { query: (sql: string, p: unknown[]) => Promise<unknown> },
       job: Record<string, unknown>,

@@ -8,7 +8,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'amqplib';
 import {
   createTestDatabase,
   createTestVhost,
@@ -20,6 +19,7 @@ import {
   taskBatch,
   waitFor,
 } from '@crawlflow/testing';
+import { connect } from 'amqplib';
 
 const TASKS = Number(process.argv[2] ?? 50_000);
 const WORKERS = Number(process.argv[3] ?? 2);

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -15,22 +16,32 @@ describe('module boundaries', () => {
     });
   });
 
-  /** Runs the real `eslint` binary on `code` as if it were the file at `filePath`: messages of `ruleId`. */
+  /**
+   * Runs the real `eslint` binary on `code` written to `filePath` (removed after): messages of
+   * `ruleId`. On disk, not stdin: the type-aware rules need the file in the TypeScript project.
+   * Production-code samples are named `*.lint-sample.ts`, which the build leaves out (another test
+   * file may be building meanwhile).
+   */
   async function lintErrors(filePath: string, code: string, ruleId: string): Promise<string[]> {
-    const run = spawnSync(
-      'npx',
-      ['eslint', '--format', 'json', '--stdin', '--stdin-filename', resolve(ROOT, filePath)],
-      {
+    const path = resolve(ROOT, filePath);
+    if (existsSync(path)) throw new Error(`${filePath} exists: the sample would overwrite it`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, code);
+    try {
+      const run = spawnSync('npx', ['eslint', '--format', 'json', path], {
         cwd: ROOT,
-        input: code,
         encoding: 'utf8',
         env: { ...process.env, NX_DAEMON: 'false' },
-      },
-    );
-    const [result] = JSON.parse(run.stdout) as Array<{
-      messages: Array<{ ruleId: string; message: string }>;
-    }>;
-    return result.messages.filter((m) => m.ruleId === ruleId).map((m) => m.message);
+      });
+      const [result] = JSON.parse(run.stdout) as Array<{
+        messages: Array<{ ruleId: string | null; message: string }>;
+      }>;
+      const parseError = result.messages.find((m) => m.ruleId === null);
+      if (parseError) throw new Error(`${filePath} was not linted: ${parseError.message}`);
+      return result.messages.filter((m) => m.ruleId === ruleId).map((m) => m.message);
+    } finally {
+      rmSync(path, { force: true });
+    }
   }
 
   const boundaryErrors = (filePath: string, code: string): Promise<string[]> =>
@@ -38,7 +49,7 @@ describe('module boundaries', () => {
 
   it('refuses an app importing another app', async () => {
     const errors = await boundaryErrors(
-      'apps/scheduler/src/bad.ts',
+      'apps/scheduler/src/bad.lint-sample.ts',
       "import { AppModule } from '../../orchestrator/src/app.module';\nexport const x = AppModule;\n",
     );
     expect(errors.length).toBeGreaterThan(0);
@@ -46,7 +57,7 @@ describe('module boundaries', () => {
 
   it('refuses a lib importing an app', async () => {
     const errors = await boundaryErrors(
-      'libs/db/src/bad.ts',
+      'libs/db/src/bad.lint-sample.ts',
       "import { AppModule } from '../../../apps/orchestrator/src/app.module';\nexport const x = AppModule;\n",
     );
     expect(errors.length).toBeGreaterThan(0);
@@ -54,7 +65,7 @@ describe('module boundaries', () => {
 
   it('refuses the test-support lib outside specs, and allows it in one', async () => {
     const code = "import { waitFor } from '@crawlflow/testing';\nexport const x = waitFor;\n";
-    expect(await boundaryErrors('libs/transport/src/lib/bad.ts', code)).toEqual([
+    expect(await boundaryErrors('libs/transport/src/lib/bad.lint-sample.ts', code)).toEqual([
       expect.stringMatching(/type:lib.*can only depend on libs tagged/),
     ]);
     expect(await boundaryErrors('libs/transport/src/lib/fine.int-spec.ts', code)).toEqual([]);
@@ -62,7 +73,7 @@ describe('module boundaries', () => {
 
   it('refuses the contracts lib depending on another lib of ours', async () => {
     const errors = await boundaryErrors(
-      'libs/contracts/src/lib/bad.ts',
+      'libs/contracts/src/lib/bad.lint-sample.ts',
       "import { loadConfig } from '@crawlflow/config';\nexport const x = loadConfig;\n",
     );
     expect(errors).toEqual([expect.stringMatching(/type:contracts/)]);
@@ -71,7 +82,7 @@ describe('module boundaries', () => {
   describe('layers: base < infra < domain < edge < shell', () => {
     it('refuses base importing infra', async () => {
       const errors = await boundaryErrors(
-        'libs/config/src/lib/bad.ts',
+        'libs/config/src/lib/bad.lint-sample.ts',
         "import { AmqpClient } from '@crawlflow/messaging';\nexport const x = AmqpClient;\n",
       );
       expect(errors).toEqual([
@@ -81,7 +92,7 @@ describe('module boundaries', () => {
 
     it('refuses infra importing domain', async () => {
       const errors = await boundaryErrors(
-        'libs/messaging/src/lib/bad.ts',
+        'libs/messaging/src/lib/bad.lint-sample.ts',
         "import { parseHtml } from '@crawlflow/crawl';\nexport const x = parseHtml;\n",
       );
       expect(errors).toEqual([expect.stringMatching(/"layer:infra" can only depend on/)]);
@@ -89,7 +100,7 @@ describe('module boundaries', () => {
 
     it('refuses domain importing the edge (api already depends on every domain lib, so it is a cycle too)', async () => {
       const errors = await boundaryErrors(
-        'libs/steps/src/lib/bad.ts',
+        'libs/steps/src/lib/bad.lint-sample.ts',
         "import { ApiModule } from '@crawlflow/api';\nexport const x = ApiModule;\n",
       );
       expect(errors).toHaveLength(1);
@@ -97,7 +108,7 @@ describe('module boundaries', () => {
 
     it('refuses domain importing the shell', async () => {
       const errors = await boundaryErrors(
-        'libs/engine/src/lib/bad.ts',
+        'libs/engine/src/lib/bad.lint-sample.ts',
         "import { appFoundation } from '@crawlflow/shell';\nexport const x = appFoundation;\n",
       );
       expect(errors).toEqual([expect.stringMatching(/"layer:domain" can only depend on/)]);
@@ -105,7 +116,7 @@ describe('module boundaries', () => {
 
     it('refuses the edge importing the shell', async () => {
       const errors = await boundaryErrors(
-        'libs/api/src/lib/bad.ts',
+        'libs/api/src/lib/bad.lint-sample.ts',
         "import { bootstrap } from '@crawlflow/shell';\nexport const x = bootstrap;\n",
       );
       expect(errors).toEqual([expect.stringMatching(/"layer:edge" can only depend on/)]);
@@ -113,7 +124,7 @@ describe('module boundaries', () => {
 
     it('refuses a cycle inside a layer: engine uses transport, so transport may not use engine', async () => {
       const errors = await boundaryErrors(
-        'libs/transport/src/lib/bad.ts',
+        'libs/transport/src/lib/bad.lint-sample.ts',
         "import { EngineModule } from '@crawlflow/engine';\nexport const x = EngineModule;\n",
       );
       expect(errors).toEqual([expect.stringMatching(/[Cc]ircular/)]);
@@ -122,7 +133,7 @@ describe('module boundaries', () => {
     it('allows a lower layer and the own one', async () => {
       const code =
         "import { TaskLedger } from '@crawlflow/db';\nimport { parseHtml } from '@crawlflow/crawl';\nexport const x = [TaskLedger, parseHtml];\n";
-      expect(await boundaryErrors('libs/scheduling/src/lib/fine.ts', code)).toEqual([]);
+      expect(await boundaryErrors('libs/scheduling/src/lib/fine.lint-sample.ts', code)).toEqual([]);
     });
   });
 
@@ -131,10 +142,10 @@ describe('module boundaries', () => {
       "import { startSampleShop } from '@crawlflow/sample-shop';\nexport const x = startSampleShop;\n";
 
     it('refuses it in production code of a lib and of tools outside the demo', async () => {
-      expect(await boundaryErrors('libs/crawl/src/lib/bad.ts', code)).toEqual([
+      expect(await boundaryErrors('libs/crawl/src/lib/bad.lint-sample.ts', code)).toEqual([
         expect.stringMatching(/"type:lib" can only depend on libs tagged/),
       ]);
-      expect(await boundaryErrors('tools/crawlctl/bad.ts', code)).toEqual([
+      expect(await boundaryErrors('tools/crawlctl/bad.lint-sample.ts', code)).toEqual([
         expect.stringMatching(/"type:app" can only depend on libs tagged/),
       ]);
     });
@@ -143,13 +154,13 @@ describe('module boundaries', () => {
       expect(await boundaryErrors('libs/crawl/src/lib/fine.spec.ts', code)).toEqual([]);
       expect(await boundaryErrors('apps/system-e2e/src/fine.e2e-spec.ts', code)).toEqual([]);
       expect(await boundaryErrors('bench/fine.bench.ts', code)).toEqual([]);
-      expect(await boundaryErrors('tools/demo/fine.ts', code)).toEqual([]);
+      expect(await boundaryErrors('tools/demo/fine.lint-sample.ts', code)).toEqual([]);
     });
   });
 
   it('allows an app importing libs', async () => {
     const errors = await boundaryErrors(
-      'apps/orchestrator/src/fine.ts',
+      'apps/orchestrator/src/fine.lint-sample.ts',
       "import { loadConfig } from '@crawlflow/config';\nexport const x = loadConfig;\n",
     );
     expect(errors).toEqual([]);
@@ -167,15 +178,49 @@ describe('module boundaries', () => {
       lintErrors(filePath, code, 'no-restricted-syntax');
 
     it('refuses .query( outside libs/db', async () => {
-      expect(await sqlErrors('libs/api/src/lib/jobs/bad.ts')).toEqual([
+      expect(await sqlErrors('libs/api/src/lib/jobs/bad.lint-sample.ts')).toEqual([
         expect.stringContaining('data access goes through the repositories in libs/db'),
       ]);
     });
 
     it('allows it in libs/db and in spec files', async () => {
-      expect(await sqlErrors('libs/db/src/lib/jobs/fine.repository.ts')).toEqual([]);
+      expect(await sqlErrors('libs/db/src/lib/jobs/fine.repository.lint-sample.ts')).toEqual([]);
       expect(await sqlErrors('libs/api/src/lib/jobs/fine.int-spec.ts')).toEqual([]);
       expect(await sqlErrors('libs/api/src/lib/jobs/fine.spec.ts')).toEqual([]);
+    });
+  });
+
+  describe('type-aware rules', () => {
+    it('refuses a floating promise, and takes one that is awaited or voided on purpose', async () => {
+      const code = (call: string): string =>
+        [
+          'async function save(): Promise<void> {}',
+          'export async function run(): Promise<void> {',
+          `  ${call};`,
+          '}',
+          '',
+        ].join('\n');
+      const floating = (body: string): Promise<string[]> =>
+        lintErrors(
+          'libs/transport/src/lib/sample.lint-sample.ts',
+          code(body),
+          '@typescript-eslint/no-floating-promises',
+        );
+      expect(await floating('save()')).toEqual([expect.stringContaining('Promises must be awaited')]);
+      expect(await floating('await save()')).toEqual([]);
+      expect(await floating('void save()')).toEqual([]);
+    });
+
+    it('refuses an import of one module written twice', async () => {
+      const code = [
+        "import { STAGES } from '@crawlflow/contracts';",
+        "import { TIERS } from '@crawlflow/contracts';",
+        'export const all = [...STAGES, ...TIERS];',
+        '',
+      ].join('\n');
+      expect(
+        await lintErrors('libs/transport/src/lib/sample.lint-sample.ts', code, 'import-x/no-duplicates'),
+      ).not.toEqual([]);
     });
   });
 });

@@ -38,7 +38,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       allowPositionals: true,
       strict: true,
     });
-    return { positionals, values: values as ParsedArgs['values'] };
+    return { positionals, values: values };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

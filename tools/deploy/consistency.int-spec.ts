@@ -109,7 +109,7 @@ describe('settings', () => {
       (d) => d.value as K8sObject,
     );
     const names = [
-      ...configMaps.flatMap((c) => Object.keys((c.data ?? {}) as object)),
+      ...configMaps.flatMap((c) => Object.keys(c.data ?? {})),
       ...Object.values(exampleSecrets()).flatMap((secret) => [...secret.keys()]),
       ...readEnvFile(TEST_SECRETS_FILE).values.keys(),
     ];

@@ -6,10 +6,10 @@
  * terminationGracePeriodSeconds.
  */
 import { execFileSync } from 'node:child_process';
-import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { createTestDatabase, createTestVhost, TestDatabase, TestVhost, waitFor } from '@crawlflow/testing';
 import { ROOT } from './deploy-model';
 import { LocalCluster, testSecrets } from './local-cluster';

@@ -7,7 +7,6 @@
  */
 import { ConfigError, DatabaseConfig, loadDatabaseConfig, processEnv } from '@crawlflow/config';
 import { AppliedMigrationsRepository, createDataSource, MIGRATIONS } from '@crawlflow/db';
-import type { DataSourceOptions } from 'typeorm';
 
 const EX_CONFIG = 78;
 const POLL_MS = 2000;
@@ -35,7 +34,7 @@ export async function pendingMigrations(config: DatabaseConfig): Promise<string[
   const dataSource = createDataSource(config, {
     connectTimeout: 5000,
     extra: { connectionLimit: 1 },
-  } as Partial<DataSourceOptions>);
+  });
   await dataSource.initialize();
   try {
     // No migrations table yet (the migrator has not run its first migration): nothing is applied.

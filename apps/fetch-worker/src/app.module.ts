@@ -1,7 +1,7 @@
-import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '@crawlflow/config';
 import { appFoundation } from '@crawlflow/shell';
 import { WorkerModule } from '@crawlflow/steps';
+import { DynamicModule, Module } from '@nestjs/common';
 
 @Module({})
 export class AppModule {

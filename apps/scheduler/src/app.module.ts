@@ -1,8 +1,8 @@
-import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '@crawlflow/config';
-import { appFoundation } from '@crawlflow/shell';
 import { MaintenanceModule } from '@crawlflow/retention';
 import { SchedulerModule } from '@crawlflow/scheduling';
+import { appFoundation } from '@crawlflow/shell';
+import { DynamicModule, Module } from '@nestjs/common';
 
 @Module({})
 export class AppModule {

@@ -104,7 +104,9 @@ describe('the five apps as processes', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(running.map(({ proc }) => (proc.isRunning() ? proc.stop('SIGKILL', 5000) : undefined)));
+    await Promise.all(
+      running.map(({ proc }) => (proc.isRunning() ? proc.stop('SIGKILL', 5000) : Promise.resolve())),
+    );
   });
 
   it.each(APP_NAMES.map((app) => [app]))(

@@ -121,8 +121,14 @@ describe('a job survives its orchestrator being killed', () => {
     };
     const before = { success: await metric('crawlflow_job_success_ratio') };
     const { id } = await db.dataSource.transaction((m) => createJob(m, { workflowId }));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the row is asserted field by field
     const job = async (): Promise<Record<string, any>> =>
-      (await db.dataSource.query('SELECT * FROM crawling_jobs WHERE id = ?', [id]))[0];
+      (
+        await db.dataSource.query<Array<Record<string, unknown>>>(
+          'SELECT * FROM crawling_jobs WHERE id = ?',
+          [id],
+        )
+      )[0];
 
     await waitFor(async () => (await job()).success_count >= 150, {
       timeoutMs: 60_000,

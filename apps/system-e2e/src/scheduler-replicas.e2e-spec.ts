@@ -72,12 +72,14 @@ describe('scheduler replicas', () => {
     );
     for (const replica of replicas) expect((await replica.stop('SIGTERM', 10_000)).code).toBe(0);
 
-    const rows = (await db.dataSource.query(
+    const rows = await db.dataSource.query<
+      Array<{ schedule_id: string; jobs: string; runs: string; span: string }>
+    >(
       `SELECT schedule_id, COUNT(*) AS jobs, COUNT(DISTINCT scheduled_at) AS runs,
               TIMESTAMPDIFF(SECOND, MIN(scheduled_at), MAX(scheduled_at)) AS span
          FROM crawling_jobs WHERE schedule_id IN (?) GROUP BY schedule_id`,
       [ids],
-    )) as Array<{ schedule_id: string; jobs: string; runs: string; span: string }>;
+    );
     const total = rows.reduce((n, row) => n + Number(row.jobs), 0);
     const perSchedule = rows.map((row) => Number(row.jobs));
     console.log(

@@ -1,4 +1,3 @@
-import { connect, type ChannelModel } from 'amqplib';
 import {
   deadQueueName,
   EXCHANGES,
@@ -24,6 +23,7 @@ import {
   TestVhost,
   waitFor,
 } from '@crawlflow/testing';
+import { connect, type ChannelModel } from 'amqplib';
 
 jest.setTimeout(900_000);
 
@@ -121,7 +121,7 @@ describe('the task loop under faults', () => {
   }
 
   async function rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    return waitFor(() => db.dataSource.query(sql, params) as Promise<Row[]>, {
+    return waitFor(() => db.dataSource.query<Row[]>(sql, params), {
       timeoutMs: 60_000,
       what: 'the database to answer',
     });

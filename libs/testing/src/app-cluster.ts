@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { AppName } from '@crawlflow/config';
 import { freePortRange, spawnNode, type SpawnedProcess } from './process';
 import { waitFor } from './wait-for';
 
@@ -52,7 +51,7 @@ export async function startAppCluster(
   const start = (app: ClusterApp): void => {
     processes.set(
       app,
-      spawnNode(join(ROOT, 'dist/apps', app as AppName, 'src/main.js'), {
+      spawnNode(join(ROOT, 'dist/apps', app, 'src/main.js'), {
         name: app,
         env: { LOG_LEVEL: 'warn', ...env, PORT: String(port(app)) },
       }),

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { waitFor } from './wait-for';
 
 const run = promisify(execFile);

@@ -1,7 +1,6 @@
-import { ChildProcess, ChildProcessByStdio, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, Server } from 'node:net';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 
 export interface ProcessExit {
   code: number | null;
@@ -52,7 +51,7 @@ export function spawnNode(script: string, options: SpawnNodeOptions = {}): Spawn
   const stdout: string[] = [];
   const stderr: string[] = [];
   // stdio 'pipe' guarantees both streams exist.
-  const { stdout: out, stderr: err } = child as ChildProcessByStdio<null, Readable, Readable>;
+  const { stdout: out, stderr: err } = child;
   createInterface({ input: out, crlfDelay: Infinity }).on('line', (line) => stdout.push(line));
   createInterface({ input: err, crlfDelay: Infinity }).on('line', (line) => stderr.push(line));
   const exited = new Promise<ProcessExit>((resolve) => {

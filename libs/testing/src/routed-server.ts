@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { TaskFailure } from '@crawlflow/contracts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void;

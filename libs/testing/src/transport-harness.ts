@@ -1,6 +1,12 @@
-import { MessagingLogger, silentLogger } from '@crawlflow/messaging';
-import { AmqpClient, ConfirmPublisher, declareTopology } from '@crawlflow/messaging';
+import type { Stage } from '@crawlflow/contracts';
 import { NewTask, TaskLedger } from '@crawlflow/db';
+import {
+  MessagingLogger,
+  silentLogger,
+  AmqpClient,
+  ConfirmPublisher,
+  declareTopology,
+} from '@crawlflow/messaging';
 import {
   defaultResultPolicy,
   LeaseSweeper,
@@ -12,7 +18,6 @@ import {
   TaskWorker,
   AppliedHook,
 } from '@crawlflow/transport';
-import type { Stage } from '@crawlflow/contracts';
 import type { DataSource } from 'typeorm';
 
 export interface OrchestratorSide {

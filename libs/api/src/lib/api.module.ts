@@ -1,6 +1,6 @@
+import type { DefinitionCheckers } from '@crawlflow/contracts';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import type { DefinitionCheckers } from '@crawlflow/contracts';
 import { CatalogController } from './catalog/catalog.controller';
 import { CatalogService } from './catalog/catalog.service';
 import { ControlsController } from './controls/controls.controller';
@@ -9,8 +9,8 @@ import { API_TOKEN, ApiTokenGuard } from './http/api-token.guard';
 import { OpenApiService } from './http/openapi.service';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
-import { SchedulesController } from './schedules/schedules.controller';
 import { KEY_METRICS_INTERVAL_MS, KeyMetricsService } from './metrics/key-metrics.service';
+import { SchedulesController } from './schedules/schedules.controller';
 import { BrokerProbe } from './stats/broker-probe.service';
 import { StatsController } from './stats/stats.controller';
 import {

@@ -1,4 +1,3 @@
-import type { Stage } from './topology';
 import type {
   FetchOptions,
   FetchTaskOutput,
@@ -12,6 +11,7 @@ import type {
   StoreTaskPayload,
   TaskContext,
 } from './step-payloads';
+import type { Stage } from './topology';
 import {
   expectId,
   expectInt,
@@ -54,7 +54,7 @@ export function parseStagePayload<S extends Stage>(
     parse: parsePayload,
     store: storePayload,
   };
-  return parsers[stage](value, path) as StagePayload<S>;
+  return parsers[stage](value, path);
 }
 
 /** A worker's output read at the orchestrator's edge, by the stage of its task. */
@@ -68,7 +68,7 @@ export function parseStageOutput<S extends Stage>(
     parse: parseOutput,
     store: storeOutput,
   };
-  return parsers[stage](value ?? {}, path) as StageOutput<S>;
+  return parsers[stage](value ?? {}, path);
 }
 
 /** The ctx a task carries and its result echoes. */

@@ -1,5 +1,5 @@
-import { SchemaError } from './validation';
 import type { ErrorClass, TaskError } from './task-messages';
+import { SchemaError } from './validation';
 
 /**
  * The transport's two error classes. A step handler throws one of these (or anything else, which

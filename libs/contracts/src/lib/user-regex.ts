@@ -16,6 +16,8 @@ export interface UserRegex {
    * `$&`, `` $` ``, `$'` and `$$` expand as JavaScript expands them.
    */
   replace(input: string, replacement: string): string;
+  /** `/source/flags`, as a RegExp prints itself (logs, error messages). */
+  toString(): string;
 }
 
 /** Why a pattern or its flags cannot be compiled; `part` says which of the two is at fault. */

@@ -92,9 +92,7 @@ export function isDatabaseError(error: unknown): boolean {
  */
 export async function probeDatabase(dataSource: DataSource, timeoutMs = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const answer = dataSource.query('SELECT @@global.read_only AS ro') as Promise<
-    Array<{ ro: number | string }>
-  >;
+  const answer = dataSource.query<Array<{ ro: number | string }>>('SELECT @@global.read_only AS ro');
   answer.catch(() => undefined);
   try {
     const rows = await Promise.race([

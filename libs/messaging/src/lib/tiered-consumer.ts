@@ -1,5 +1,5 @@
-import type { Channel } from 'amqplib';
 import { Stage, taskQueueName, Tier, TIERS } from '@crawlflow/contracts';
+import type { Channel } from 'amqplib';
 import { AmqpClient } from './amqp-client';
 import type { ConfirmPublisher } from './confirm-publisher';
 import { DependencyGate } from './dependency-gate';

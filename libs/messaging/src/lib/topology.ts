@@ -1,4 +1,3 @@
-import type { Channel, Options } from 'amqplib';
 import {
   deadQueueName,
   EXCHANGES,
@@ -13,6 +12,7 @@ import {
   TRIGGERS_DEAD_QUEUE,
   TRIGGERS_QUEUE,
 } from '@crawlflow/contracts';
+import type { Channel, Options } from 'amqplib';
 
 /**
  * Quorum queues (see docs/adr/0003-quorum-queues.md): replicated, and `x-delivery-limit` turns a

@@ -1,6 +1,6 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { LogLevel } from '@crawlflow/config';
 import { AmqpClient } from '@crawlflow/messaging';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { brokerCheck, databaseCheck } from './health/dependency-checks';
 import { HealthController } from './health/health.controller';

@@ -1,9 +1,9 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { AppConfig, ConfigModule, loadConfig } from '@crawlflow/config';
 import { createDataSource, DbModule } from '@crawlflow/db';
 import { MetricsService } from '@crawlflow/observability';
 import { createTestDatabase, holdsFor, insertWorkflow, TestDatabase, waitFor } from '@crawlflow/testing';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { findArchivedJob } from './archived-job';
 import { archiveCompletedJobs } from './job-archiver';

@@ -1,3 +1,5 @@
+import { APP_CONFIG, AppConfig, RetentionConfig } from '@crawlflow/config';
+import { JsonLogger, MetricsService } from '@crawlflow/observability';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -5,8 +7,6 @@ import {
   OnApplicationBootstrap,
   Optional,
 } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, RetentionConfig } from '@crawlflow/config';
-import { JsonLogger, MetricsService } from '@crawlflow/observability';
 import { DataSource } from 'typeorm';
 import { describeMaintenance, MaintenanceReport, runMaintenance } from './maintenance-routine';
 import { RetentionMetrics } from './retention-metrics';

@@ -1,6 +1,6 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, SchedulerConfig } from '@crawlflow/config';
 import { JsonLogger, MetricsService } from '@crawlflow/observability';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { adjustDynamicSchedules } from './tick/adjust-dynamic';
 import { claimDueSchedules, ClaimStats } from './tick/claim-due-schedules';

@@ -1,8 +1,8 @@
-import type { DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@crawlflow/config';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { ObservabilityModule } from '@crawlflow/observability';
+import type { DynamicModule } from '@nestjs/common';
 
 /**
  * What every crawlflow app stands on: its settings, the database, the broker connection, and

@@ -1,7 +1,7 @@
 import { parseStagePayload, type FetchTaskOutput, type TaskMessage } from '@crawlflow/contracts';
 import type { Fetcher } from '@crawlflow/crawl';
-import type { TaskOutput } from '@crawlflow/transport';
 import { UrlValidators } from '@crawlflow/db';
+import type { TaskOutput } from '@crawlflow/transport';
 import type { DataSource } from 'typeorm';
 import { findPageOfTask, savePage } from './page-store';
 

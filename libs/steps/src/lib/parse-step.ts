@@ -4,8 +4,8 @@ import {
   type RecordProblem,
   type TaskMessage,
 } from '@crawlflow/contracts';
-import { applyTransforms, createValidator, extractLinks, parseHtml, parseJson } from '@crawlflow/crawl';
 import { permanent } from '@crawlflow/contracts';
+import { applyTransforms, createValidator, extractLinks, parseHtml, parseJson } from '@crawlflow/crawl';
 import { type TaskOutput } from '@crawlflow/transport';
 import type { DataSource } from 'typeorm';
 import { loadPage } from './page-store';

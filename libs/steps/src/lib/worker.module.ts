@@ -1,5 +1,5 @@
-import { DynamicModule, Module } from '@nestjs/common';
 import type { Stage } from '@crawlflow/contracts';
+import { DynamicModule, Module } from '@nestjs/common';
 import { WORKER_STAGE, WorkerService } from './worker.service';
 
 /** The worker of one stage (needs Db, Messaging, Observability and Config from the app). */

@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '@crawlflow/config';
 import type { Stage } from '@crawlflow/contracts';
 import { createFetcher, type Fetcher } from '@crawlflow/crawl';
 import { AmqpClient } from '@crawlflow/messaging';
 import { MetricsService } from '@crawlflow/observability';
 import { prometheusTransportMetrics, TaskHandler, TaskWorker } from '@crawlflow/transport';
-import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { fetchStep } from './fetch-step';
 import { parseStep } from './parse-step';

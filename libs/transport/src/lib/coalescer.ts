@@ -43,7 +43,7 @@ export class Coalescer<I, O> {
       this.inFlight += 1;
       this.run(batch.map((p) => p.item))
         .then(
-          (outputs) => batch.forEach((p, i) => p.resolve(outputs[i] as O)),
+          (outputs) => batch.forEach((p, i) => p.resolve(outputs[i])),
           (error: unknown) => batch.forEach((p) => p.reject(error)),
         )
         .finally(() => {

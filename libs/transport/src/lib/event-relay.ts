@@ -1,5 +1,5 @@
-import { ConfirmPublisher, MessagingLogger, silentLogger } from '@crawlflow/messaging';
 import { OutboxRepository } from '@crawlflow/db';
+import { ConfirmPublisher, MessagingLogger, silentLogger } from '@crawlflow/messaging';
 import type { DataSource } from 'typeorm';
 
 /**

@@ -1,4 +1,3 @@
-import { connect, type ChannelModel } from 'amqplib';
 import {
   DEAD_REASON_HEADER,
   deadQueueName,
@@ -19,6 +18,7 @@ import {
   TestVhost,
   waitFor,
 } from '@crawlflow/testing';
+import { connect, type ChannelModel } from 'amqplib';
 
 jest.setTimeout(60_000);
 

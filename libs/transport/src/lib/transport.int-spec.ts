@@ -1,4 +1,3 @@
-import { connect, type ChannelModel } from 'amqplib';
 import {
   DEAD_REASON_HEADER,
   deadQueueName,
@@ -6,7 +5,9 @@ import {
   RESULTS_ROUTING_KEY,
   taskQueueName,
   taskRoutingKey,
+  transient,
 } from '@crawlflow/contracts';
+import { TaskLedger } from '@crawlflow/db';
 import {
   createTestDatabase,
   createTestVhost,
@@ -21,8 +22,7 @@ import {
   waitFor,
   WorkerSide,
 } from '@crawlflow/testing';
-import { transient } from '@crawlflow/contracts';
-import { TaskLedger } from '@crawlflow/db';
+import { connect, type ChannelModel } from 'amqplib';
 
 jest.setTimeout(120_000);
 
@@ -301,12 +301,14 @@ describe('task transport (ledger + RabbitMQ)', () => {
     );
     await waitFor(async () => (await ledgerCounts(jobId)).COMPLETED === 1, { what: 'the retried task' });
 
-    const [tasks] = (await db.dataSource.query('SELECT retry_count FROM crawling_tasks WHERE job_id = ?', [
-      jobId,
-    ])) as Array<{ retry_count: number }>;
-    const [entry] = (await db.dataSource.query('SELECT attempt_count FROM crawling_queues WHERE job_id = ?', [
-      jobId,
-    ])) as Array<{ attempt_count: number }>;
+    const [tasks] = await db.dataSource.query<Array<{ retry_count: number }>>(
+      'SELECT retry_count FROM crawling_tasks WHERE job_id = ?',
+      [jobId],
+    );
+    const [entry] = await db.dataSource.query<Array<{ attempt_count: number }>>(
+      'SELECT attempt_count FROM crawling_queues WHERE job_id = ?',
+      [jobId],
+    );
     const lateness = deliveries[1] - due;
     console.log(`retry due at +2000 ms delivered ${lateness} ms after due`);
     expect(deliveries).toHaveLength(2);

@@ -1,6 +1,6 @@
+import { fieldTable } from '@crawlflow/contracts';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { fieldTable } from '@crawlflow/contracts';
 import { ApiBodyOf, parseBody } from '../http/field-table';
 import { afterId, parsePageQuery } from '../http/pagination';
 import { idParam, queryId } from '../http/request-fields';

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { CatalogRepository } from '@crawlflow/db';
 import { notFound } from '@crawlflow/engine';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Page, pageOf } from '../http/pagination';
 import {

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { fieldTable, SchemaError } from '@crawlflow/contracts';
 import { CatalogRepository, ParallelismRepository, WorkflowsRepository } from '@crawlflow/db';
 import { checkCondition, notFound } from '@crawlflow/engine';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { toMappingView } from '../catalog/catalog-views';
 import { ApiBodyOf, parseBody } from '../http/field-table';

@@ -1,6 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { SchemaError } from '@crawlflow/contracts';
 import { EngineError } from '@crawlflow/engine';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ApiErrorBody, reasonPhrase } from './api-error';
 
 interface JsonResponse {

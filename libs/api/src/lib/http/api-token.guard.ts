@@ -1,5 +1,5 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ApiError } from './api-error';
 
 /** The token every `/api` request must present; undefined leaves the API open. */

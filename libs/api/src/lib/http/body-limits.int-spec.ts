@@ -3,18 +3,18 @@
  * the limit and the setting, and a 200 KB string in any field (a body under the limit) answers 4xx,
  * never 500 — a plain column refuses it naming the field, a JSON field stores it or refuses it by name.
  */
-import { DynamicModule, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig } from '@crawlflow/config';
 import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { crawlCheckers } from '@crawlflow/crawl';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
-import { loadConfig } from '@crawlflow/config';
 import { ObservabilityModule } from '@crawlflow/observability';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- spec only: the routes meet the body parsers every app's shell installs, not a copy of them
 import { useBodyLimit } from '@crawlflow/shell';
 import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '@crawlflow/testing';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiModule } from '../api.module';
 
 const TOKEN = 'body-limits-int-spec-token';
@@ -415,7 +415,7 @@ describe('request size limits', () => {
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(response.status).toBe(413);
     const answer = (await response.json()) as { message: string };
     expect(answer).toMatchObject({ statusCode: 413, path: 'body' });

@@ -1,4 +1,3 @@
-import { ApiBody } from '@nestjs/swagger';
 import {
   bodySchema,
   describe,
@@ -12,6 +11,7 @@ import {
   FieldValues,
   SchemaError,
 } from '@crawlflow/contracts';
+import { ApiBody } from '@nestjs/swagger';
 
 /** The OpenAPI request body of a route, from the same table its handler validates with. */
 export function ApiBodyOf(table: FieldTable): MethodDecorator {

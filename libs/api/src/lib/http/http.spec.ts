@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import { SchemaError } from '@crawlflow/contracts';
 import { conflict, invalid, notFound, unprocessable } from '@crawlflow/engine';
-import { createHash } from 'node:crypto';
 import { ApiError } from './api-error';
 import { toErrorBody } from './api-exception.filter';
 import { bearerMatches, isApiPath } from './api-token.guard';

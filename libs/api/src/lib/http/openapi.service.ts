@@ -38,7 +38,7 @@ export class OpenApiService implements OnModuleInit {
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter || adapter.getType() !== 'express') return;
-    const instance = adapter.getInstance() as ExpressLike;
+    const instance = adapter.getInstance<ExpressLike>();
     // Not mounted at the path: express matches mounts by segment, and `/api/docs-json` is a sibling.
     instance.use((req, res, next) => {
       if (!req.path.startsWith(`/${DOCS_PATH}`) || this.guard.allows(req.headers.authorization))

@@ -18,7 +18,7 @@ export interface PageQuery {
 export function parsePageQuery(query: Record<string, unknown>): PageQuery {
   const result: PageQuery = { limit: DEFAULT_LIMIT };
   if (query.limit !== undefined && query.limit !== '') {
-    const text = String(query.limit);
+    const text = queryText(query.limit);
     const limit = Number(text);
     if (!/^\d+$/.test(text) || limit < 1 || limit > MAX_LIMIT) {
       throw new SchemaError(
@@ -28,7 +28,7 @@ export function parsePageQuery(query: Record<string, unknown>): PageQuery {
     }
     result.limit = limit;
   }
-  if (query.cursor !== undefined && query.cursor !== '') result.after = decodeCursor(String(query.cursor));
+  if (query.cursor !== undefined && query.cursor !== '') result.after = decodeCursor(queryText(query.cursor));
   return result;
 }
 
@@ -64,4 +64,9 @@ export function pageOf<T extends { id: string }>(rows: T[], limit: number): Page
   const more = rows.length > limit;
   const data = more ? rows.slice(0, limit) : rows;
   return { data, next_cursor: more ? encodeCursor({ id: data[data.length - 1].id }) : null };
+}
+
+/** A query parameter as text: a repeated one (`?limit=1&limit=2`) as its JSON, which no rule accepts. */
+export function queryText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -1,4 +1,5 @@
 import { describe, expectId, expectOneOf, SchemaError } from '@crawlflow/contracts';
+import { queryText } from './pagination';
 
 /*
  * Query and path validation on the contracts helpers (bodies: field-table.ts): every error is a
@@ -15,7 +16,7 @@ export function idParam(value: string, name = 'id'): string {
 export function queryId(query: Record<string, unknown>, field: string): string | undefined {
   const value = query[field];
   if (value === undefined || value === '') return undefined;
-  return expectId(typeof value === 'string' ? value : (value as unknown), `query.${field}`);
+  return expectId(typeof value === 'string' ? value : value, `query.${field}`);
 }
 
 export function queryInt(
@@ -27,7 +28,7 @@ export function queryInt(
 ): number {
   const value = query[field];
   if (value === undefined || value === '') return fallback;
-  const text = String(value);
+  const text = queryText(value);
   if (!/^-?\d+(\.\d+)?$/.test(text))
     throw new SchemaError(`query.${field}`, `expected a number, got ${describe(text)}`);
   const number = Number(text);

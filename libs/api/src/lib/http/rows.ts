@@ -1,3 +1,5 @@
+import { scalarText } from '@crawlflow/contracts';
+
 export type Row = Record<string, unknown> & { id: string };
 
 /** Ids as strings and JSON columns parsed: the shape every resource of the API has. */
@@ -5,7 +7,7 @@ export function normalise(row: Record<string, unknown>, jsonColumns: readonly st
   const out: Record<string, unknown> = { ...row };
   for (const key of Object.keys(out)) {
     if ((key === 'id' || key.endsWith('_id')) && out[key] !== null && out[key] !== undefined)
-      out[key] = String(out[key]);
+      out[key] = scalarText(out[key]) ?? out[key];
   }
   for (const column of jsonColumns)
     if (typeof out[column] === 'string') out[column] = jsonOrText(out[column]);

@@ -1,6 +1,6 @@
+import { cancelJob, pauseJob, resumeJob, retryJob } from '@crawlflow/engine';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { cancelJob, pauseJob, resumeJob, retryJob } from '@crawlflow/engine';
 import { DataSource } from 'typeorm';
 import { ApiBodyOf } from '../http/field-table';
 import { afterId, parsePageQuery } from '../http/pagination';

@@ -1,7 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { isTerminalJobStatus, type JobStatus } from '@crawlflow/contracts';
-import { createJob, notFound } from '@crawlflow/engine';
-import { findArchivedJob } from '@crawlflow/retention';
 import {
   ArchivedJobsRepository,
   ExecutionsRepository,
@@ -12,6 +9,9 @@ import {
   TasksRepository,
   WorkflowsRepository,
 } from '@crawlflow/db';
+import { createJob, notFound } from '@crawlflow/engine';
+import { findArchivedJob } from '@crawlflow/retention';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { encodeCursor, Page, pageOf } from '../http/pagination';
 import { normalise, Row } from '../http/rows';

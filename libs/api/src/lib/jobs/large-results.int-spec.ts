@@ -1,6 +1,4 @@
 import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
-import { DynamicModule, INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { crawlCheckers } from '@crawlflow/crawl';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
@@ -20,6 +18,8 @@ import {
   TestVhost,
   waitFor,
 } from '@crawlflow/testing';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ApiModule } from '../api.module';
 
 jest.setTimeout(180_000);

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { tierForQueueType, TIERS } from '@crawlflow/contracts';
 import { KeyMetricsRepository, TaskLedger } from '@crawlflow/db';
 import { MetricsService } from '@crawlflow/observability';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 

@@ -1,5 +1,3 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { withoutRequired } from '@crawlflow/contracts';
 import {
   createSchedule,
@@ -10,6 +8,8 @@ import {
   softDeleteSchedule,
   updateSchedule,
 } from '@crawlflow/scheduling';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiBodyOf } from '../http/field-table';
 import { parsePageQuery } from '../http/pagination';

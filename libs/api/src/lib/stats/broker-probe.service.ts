@@ -1,4 +1,3 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import {
   deadQueueName,
   RESULTS_QUEUE,
@@ -9,6 +8,7 @@ import {
   TRIGGERS_QUEUE,
 } from '@crawlflow/contracts';
 import { AmqpClient } from '@crawlflow/messaging';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Channel, ChannelModel } from 'amqplib';
 
 export interface BrokerQueueCount {
@@ -42,8 +42,9 @@ export class BrokerProbe implements OnModuleInit {
     this.client.onDisconnect(() => {
       this.connection = undefined;
     });
-    await this.client.addSetup(async (connection) => {
+    await this.client.addSetup((connection) => {
       this.connection = connection;
+      return Promise.resolve();
     });
   }
 

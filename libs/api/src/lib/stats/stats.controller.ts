@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { tierForQueueType } from '@crawlflow/contracts';
 import { JobStatisticsRepository, TaskLedger } from '@crawlflow/db';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { queryId, queryInt } from '../http/request-fields';
 import { BrokerProbe } from './broker-probe.service';

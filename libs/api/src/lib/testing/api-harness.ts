@@ -1,11 +1,11 @@
-import { DynamicModule, INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { crawlCheckers } from '@crawlflow/crawl';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { ObservabilityModule } from '@crawlflow/observability';
 import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '@crawlflow/testing';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ApiModule } from '../api.module';
 
 export const API_TEST_TOKEN = 'api-int-spec-token';
@@ -23,11 +23,11 @@ export interface ApiHarness {
   app: INestApplication;
   base: string;
   /** `token` null sends no Authorization header. */
-  call(method: string, path: string, body?: unknown, token?: string | null): Promise<ApiAnswer>;
-  createSource(name?: string): Promise<string>;
-  createTarget(sourceId: string, extra?: Record<string, unknown>): Promise<string>;
-  createWorkflow(fields?: Record<string, unknown>): Promise<string>;
-  createJob(workflowId: string, body?: Record<string, unknown>): Promise<string>;
+  call: (method: string, path: string, body?: unknown, token?: string | null) => Promise<ApiAnswer>;
+  createSource: (name?: string) => Promise<string>;
+  createTarget: (sourceId: string, extra?: Record<string, unknown>) => Promise<string>;
+  createWorkflow: (fields?: Record<string, unknown>) => Promise<string>;
+  createJob: (workflowId: string, body?: Record<string, unknown>) => Promise<string>;
 }
 
 @Module({})

@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { parseJson, SchemaError, TRIGGERS_DEAD_QUEUE, TRIGGERS_QUEUE } from '@crawlflow/contracts';
-import { createJob, EngineError, notFound } from '@crawlflow/engine';
 import { isDatabaseError, isDatabaseUnavailable, WorkflowsRepository } from '@crawlflow/db';
+import { createJob, EngineError, notFound } from '@crawlflow/engine';
 import {
   AmqpClient,
   ConfirmPublisher,
@@ -12,6 +11,7 @@ import {
 } from '@crawlflow/messaging';
 import { MetricsService } from '@crawlflow/observability';
 import { databaseGate, deadLetter } from '@crawlflow/transport';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import type { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';

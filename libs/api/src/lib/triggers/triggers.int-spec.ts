@@ -1,10 +1,10 @@
-import { DynamicModule, INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { DEAD_REASON_HEADER } from '@crawlflow/contracts';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { MetricsService, ObservabilityModule } from '@crawlflow/observability';
 import { createTestDatabase, createTestVhost, TestDatabase, TestVhost, waitFor } from '@crawlflow/testing';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Channel, ChannelModel, connect, ConsumeMessage, GetMessage } from 'amqplib';
 import { ApiModule } from '../api.module';
 

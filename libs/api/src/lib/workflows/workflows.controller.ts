@@ -1,5 +1,3 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   fieldTable,
   SchemaError,
@@ -16,6 +14,8 @@ import {
   WORKFLOW_TYPES,
   WorkflowChange,
 } from '@crawlflow/engine';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiBodyOf, parseBody } from '../http/field-table';
 import { afterId, pageOf, parsePageQuery } from '../http/pagination';

@@ -59,7 +59,7 @@ describe('workflows', () => {
       items: '.product-item',
       name: '.title',
       price: '.price[',
-    } as never;
+    };
     expectBadRequest(
       await call('POST', '/api/workflows', {
         workflow_name: 'bad',

@@ -1,5 +1,5 @@
-import { createServer as createTcpServer, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import {
   startRoutedServer,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
 import { permanent, TaskFailure, transient } from '@crawlflow/contracts';
+import { Agent, request, type Dispatcher } from 'undici';
 import { decodeContent, readLimited } from './body.reader';
 import { decodeBody, isTextual, parseContentType } from './charset.util';
 import type { Fetcher, FetcherSettings, FetchRequest, FetchResult } from './fetch.types';

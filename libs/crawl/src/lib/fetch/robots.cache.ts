@@ -1,5 +1,5 @@
-import robotsParser from 'robots-parser';
 import { permanent, TaskFailure, transient } from '@crawlflow/contracts';
+import robotsParser from 'robots-parser';
 
 type Robots = ReturnType<typeof robotsParser>;
 

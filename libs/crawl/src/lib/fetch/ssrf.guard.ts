@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { permanent, transient } from '@crawlflow/contracts';
+import ipaddr from 'ipaddr.js';
 
 export interface ResolvedAddress {
   address: string;

@@ -1,6 +1,6 @@
-import { load } from 'cheerio';
-import Ajv, { type CodeOptions } from 'ajv';
 import { compileUserRegex, UserRegexError, type DefinitionCheckers } from '@crawlflow/contracts';
+import Ajv, { type CodeOptions } from 'ajv';
+import { load } from 'cheerio';
 
 const probe = load('<html><body></body></html>');
 

@@ -1,6 +1,6 @@
-import { load, type Cheerio, type CheerioAPI } from 'cheerio';
 import type { FieldSpec, Json, ParseConfig } from '@crawlflow/contracts';
 import { permanent, TaskFailure } from '@crawlflow/contracts';
+import { load, type Cheerio, type CheerioAPI } from 'cheerio';
 import { absoluteUrl, fieldValue, type ParsedRecord } from './field.coercer';
 
 /** domhandler's node type, taken from cheerio's signature (domhandler is not a direct dependency). */

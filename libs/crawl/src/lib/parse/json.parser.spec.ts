@@ -1,6 +1,5 @@
 import type { FieldSpec, ParseConfig } from '@crawlflow/contracts';
-import { checkJsonPath } from '@crawlflow/contracts';
-import { TaskFailure } from '@crawlflow/contracts';
+import { checkJsonPath, TaskFailure } from '@crawlflow/contracts';
 import { evaluateJsonPath, parseJson } from './json.parser';
 
 const field = (selector: string | undefined, extra: Partial<FieldSpec> = {}): FieldSpec => ({

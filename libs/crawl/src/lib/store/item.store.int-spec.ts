@@ -1,6 +1,6 @@
 import { createTestDatabase, insertWorkflow, type TestDatabase } from '@crawlflow/testing';
-import { storeItems } from './item.store';
 import { contentHash } from './canonical-json.util';
+import { storeItems } from './item.store';
 
 interface ItemRow {
   item_key: string;

@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import { ItemsRepository, toSqlTimestamp } from '@crawlflow/db';
+import type { EntityManager } from 'typeorm';
 import { canonicalJson, contentHash } from './canonical-json.util';
 
 export interface StoreItemsInput {

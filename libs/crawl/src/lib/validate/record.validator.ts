@@ -1,5 +1,5 @@
-import type { ValidateFunction } from 'ajv';
 import { permanent } from '@crawlflow/contracts';
+import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../parse/definition.checkers';
 
 export type ValidationOutcome = { valid: true } | { valid: false; reason: string };

@@ -1,3 +1,4 @@
+import { JOB_STATUSES, JOB_TYPES, type JobStatus, type JobType } from '@crawlflow/contracts';
 import {
   Column,
   CreateDateColumn,
@@ -10,7 +11,6 @@ import {
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
-import { JOB_STATUSES, JOB_TYPES, type JobStatus, type JobType } from '@crawlflow/contracts';
 import { CrawlTarget } from './crawl-target.entity';
 import { CrawlingSchedule } from './crawling-schedule.entity';
 import { CrawlingWorkflow } from './crawling-workflow.entity';

@@ -1,4 +1,3 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import {
   QUEUE_STAGES,
   QUEUE_STATUSES,
@@ -7,6 +6,7 @@ import {
   type QueueStatus,
   type QueueType,
 } from '@crawlflow/contracts';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /**
  * The durable dispatch ledger. The table is partitioned by day on created_at (see the initial

@@ -1,3 +1,4 @@
+import { SCHEDULE_TYPES, type ScheduleType } from '@crawlflow/contracts';
 import {
   Column,
   CreateDateColumn,
@@ -10,10 +11,9 @@ import {
   Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { SCHEDULE_TYPES, type ScheduleType } from '@crawlflow/contracts';
-import { MissedRunPolicy, OverlapPolicy } from './schedule-policy.enums';
 import { CrawlTarget } from './crawl-target.entity';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
+import { MissedRunPolicy, OverlapPolicy } from './schedule-policy.enums';
 
 @Entity({ name: 'crawling_schedules' })
 // The scheduler's due lookup: WHERE is_active AND next_run_at <= NOW().

@@ -1,3 +1,4 @@
+import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType } from '@crawlflow/contracts';
 import {
   Column,
   CreateDateColumn,
@@ -9,7 +10,6 @@ import {
   Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType } from '@crawlflow/contracts';
 import { CrawlingJob } from './crawling-job.entity';
 import { WorkflowStep } from './workflow-step.entity';
 

@@ -1,3 +1,4 @@
+import { WORKFLOW_TYPES, type WorkflowType } from '@crawlflow/contracts';
 import {
   Column,
   CreateDateColumn,
@@ -9,7 +10,6 @@ import {
   Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { WORKFLOW_TYPES, type WorkflowType } from '@crawlflow/contracts';
 import { CrawlSource } from './crawl-source.entity';
 
 @Entity({ name: 'crawling_workflows' })

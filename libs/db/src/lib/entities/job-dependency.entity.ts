@@ -1,5 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
 import { DEPENDENCY_TYPES, type DependencyType } from '@crawlflow/contracts';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
 import { CrawlingJob } from './crawling-job.entity';
 
 /** job_id waits for depends_on_job_id to finish (FINISH) or to succeed (SUCCESS). */

@@ -1,3 +1,4 @@
+import { EXECUTION_STATUSES, type ExecutionStatus } from '@crawlflow/contracts';
 import {
   Column,
   CreateDateColumn,
@@ -8,7 +9,6 @@ import {
   PrimaryGeneratedColumn,
   Relation,
 } from 'typeorm';
-import { EXECUTION_STATUSES, type ExecutionStatus } from '@crawlflow/contracts';
 import { CrawlingJob } from './crawling-job.entity';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
 

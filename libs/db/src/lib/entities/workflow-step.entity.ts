@@ -1,3 +1,4 @@
+import { ERROR_HANDLING, type ErrorHandling, STEP_TYPES, type StepType } from '@crawlflow/contracts';
 import {
   Column,
   CreateDateColumn,
@@ -8,7 +9,6 @@ import {
   PrimaryGeneratedColumn,
   Relation,
 } from 'typeorm';
-import { ERROR_HANDLING, type ErrorHandling, STEP_TYPES, type StepType } from '@crawlflow/contracts';
 import { CrawlingWorkflow } from './crawling-workflow.entity';
 import { TargetType } from './target-type.entity';
 

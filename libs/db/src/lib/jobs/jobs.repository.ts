@@ -69,10 +69,10 @@ export class JobsRepository {
   static async statusShared(db: Db, jobId: string): Promise<JobStatus | undefined> {
     // SQL: TypeORM writes a shared lock as FOR SHARE, which MariaDB does not know; LOCK IN SHARE
     // MODE runs on both.
-    const [row] = (await managerOf(db).query(
+    const [row] = await managerOf(db).query<Array<{ status: JobStatus }>>(
       'SELECT status FROM crawling_jobs WHERE id = ? LOCK IN SHARE MODE',
       [jobId],
-    )) as Array<{ status: JobStatus }>;
+    );
     return row?.status;
   }
 

@@ -452,12 +452,11 @@ export class TaskLedger {
       `UPDATE crawling_queues SET quarantine_starts = quarantine_starts + 1 WHERE ${where}`,
       params,
     );
-    const [row] = (await db.query(
-      `SELECT quarantine_starts AS n FROM crawling_queues WHERE ${where}`,
-      params,
-    )) as Array<{
-      n: number;
-    }>;
+    const [row] = await db.query<
+      Array<{
+        n: number;
+      }>
+    >(`SELECT quarantine_starts AS n FROM crawling_queues WHERE ${where}`, params);
     return Number(row?.n ?? 0);
   }
 
@@ -497,10 +496,10 @@ export class TaskLedger {
 
   /** Entries of the job in flight now (dispatched, not finished). */
   static async inFlight(db: Db, jobId: string): Promise<number> {
-    const [row] = (await db.query(
+    const [row] = await db.query<Array<{ n: string }>>(
       "SELECT COUNT(*) AS n FROM crawling_queues WHERE job_id = ? AND status = 'PROCESSING'",
       [jobId],
-    )) as Array<{ n: string }>;
+    );
     return Number(row?.n ?? 0);
   }
 

@@ -55,11 +55,11 @@ export class AdmissionRepository {
     });
     if (!row) return undefined;
     // SQL: a join count TypeORM would need relations for.
-    const [used] = (await managerOf(db).query(
+    const [used] = await managerOf(db).query<Array<{ n: string }>>(
       `SELECT COUNT(*) AS n FROM crawling_jobs j JOIN parallel_execution_config p ON p.workflow_id = j.workflow_id
         WHERE p.resource_pool = ? AND j.status = 'RUNNING'`,
       [pool],
-    )) as Array<{ n: string }>;
+    );
     return { slots: row.slots, running: Number(used.n) };
   }
 }

@@ -58,12 +58,12 @@ export class QueuePartitionsRepository {
 
   /** Live (WAITING / PROCESSING) entries in one partition, counted up to `cap`. */
   static async countLiveEntries(db: Db, partition: string, cap: number): Promise<number> {
-    const [row] = (await managerOf(db).query(
+    const [row] = await managerOf(db).query<Array<{ n: string | number }>>(
       `SELECT COUNT(*) AS n FROM (
          SELECT 1 FROM crawling_queues PARTITION (${identifier(partition)})
           WHERE status IN ('WAITING', 'PROCESSING') LIMIT ?) live`,
       [cap],
-    )) as Array<{ n: string | number }>;
+    );
     // COUNT(*) is a BIGINT: mysql2 answers it as a string.
     return Number(row.n);
   }

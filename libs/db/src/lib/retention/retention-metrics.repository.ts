@@ -13,13 +13,13 @@ export class RetentionMetricsRepository {
   /** SQL: the age is taken by the database's clock with its own date arithmetic (TIMESTAMPDIFF). */
   static async oldestLiveRowAges(db: Db): Promise<OldestLiveRowAges> {
     const manager = managerOf(db);
-    const [queues] = (await manager.query(
+    const [queues] = await manager.query<Array<{ age: string | number | null }>>(
       `SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, MIN(created_at), NOW(3))) AS age
          FROM crawling_queues WHERE status IN ('WAITING', 'PROCESSING')`,
-    )) as Array<{ age: string | number | null }>;
-    const [jobs] = (await manager.query(
+    );
+    const [jobs] = await manager.query<Array<{ age: string | number | null }>>(
       'SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, MIN(created_at), NOW(3))) AS age FROM crawling_jobs',
-    )) as Array<{ age: string | number | null }>;
+    );
     // TIMESTAMPDIFF is a BIGINT (a string from mysql2), NULL over no rows.
     return { queueEntrySeconds: Number(queues.age ?? 0), jobSeconds: Number(jobs.age ?? 0) };
   }

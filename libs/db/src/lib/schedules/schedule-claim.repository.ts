@@ -51,12 +51,12 @@ export class ScheduleClaimRepository {
       .getMetadata(CrawlingSchedule)
       .columns.map((column) => column.databaseName)
       .join(', ');
-    const rows = (await manager.query(
+    const rows = await manager.query<Array<Record<string, unknown>>>(
       `SELECT ${columns}, NOW(3) AS db_now FROM crawling_schedules
        WHERE is_active = 1 AND deleted_at IS NULL AND schedule_type <> 'MANUAL' AND next_run_at <= NOW(3)
        ORDER BY priority DESC, next_run_at LIMIT ? FOR UPDATE SKIP LOCKED`,
       [limit],
-    )) as Array<Record<string, unknown>>;
+    );
     return rows.map((raw) => ({ schedule: hydrate(manager, raw), now: new Date(raw.db_now as Date) }));
   }
 

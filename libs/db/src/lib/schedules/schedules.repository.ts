@@ -1,8 +1,8 @@
 import { LessThan, type FindOptionsWhere } from 'typeorm';
 import { Db, managerOf, repositoryOf } from '../db';
+import { CrawlTarget } from '../entities/crawl-target.entity';
 import { CrawlingSchedule } from '../entities/crawling-schedule.entity';
 import { CrawlingWorkflow } from '../entities/crawling-workflow.entity';
-import { CrawlTarget } from '../entities/crawl-target.entity';
 
 /** The columns a schedule's owner writes; the scheduler's own bookkeeping (runs, deletion) is separate. */
 export type ScheduleValues = Pick<
@@ -110,7 +110,7 @@ export class SchedulesRepository {
    * no TypeORM call for the server's time.
    */
   static async now(db: Db): Promise<Date> {
-    const [row] = (await managerOf(db).query('SELECT NOW(3) AS now')) as Array<{ now: Date }>;
+    const [row] = await managerOf(db).query<Array<{ now: Date }>>('SELECT NOW(3) AS now');
     return new Date(row.now);
   }
 }

@@ -1,5 +1,4 @@
 import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
-import { connect } from 'amqplib';
 import { startSampleShop, type SampleShop } from '@crawlflow/sample-shop';
 import {
   createTestDatabase,
@@ -15,6 +14,7 @@ import {
   holdsFor,
   waitFor,
 } from '@crawlflow/testing';
+import { connect } from 'amqplib';
 import { createJob } from '../jobs/job-factory';
 import { cancelJob, pauseJob, resumeJob, retryJob } from './job-controls';
 

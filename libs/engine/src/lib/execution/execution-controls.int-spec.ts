@@ -1,3 +1,4 @@
+import { createDataSource } from '@crawlflow/db';
 import { startSampleShop, type SampleShop } from '@crawlflow/sample-shop';
 import {
   createTestDatabase,
@@ -12,7 +13,6 @@ import {
   TestVhost,
   waitFor,
 } from '@crawlflow/testing';
-import { createDataSource } from '@crawlflow/db';
 import { createJob, type NewJob } from '../jobs/job-factory';
 
 jest.setTimeout(180_000);

@@ -1,7 +1,7 @@
 import { clipBytes, ExecutionsRepository, JobsRepository, PagesRepository, TaskLedger } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
-import { recordJobEvent } from './job-events';
 import type { ExecutionState } from './execution-state';
+import { recordJobEvent } from './job-events';
 
 export type FinalStatus = 'SUCCESS' | 'FAILED' | 'CANCELLED';
 

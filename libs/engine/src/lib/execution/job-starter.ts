@@ -5,11 +5,6 @@ import {
   SchemaError,
   type Stage,
 } from '@crawlflow/contracts';
-import type { DataSource, EntityManager } from 'typeorm';
-import { emptyState } from './execution-state';
-import { admitJob, parallelConfig } from './execution-limits';
-import { recordJobEvent } from './job-events';
-import { finishJob } from './job-finisher';
 import {
   ExecutionsRepository,
   FrontierRepository,
@@ -20,6 +15,11 @@ import {
   TaskLedger,
   urlHash,
 } from '@crawlflow/db';
+import type { DataSource, EntityManager } from 'typeorm';
+import { admitJob, parallelConfig } from './execution-limits';
+import { emptyState } from './execution-state';
+import { recordJobEvent } from './job-events';
+import { finishJob } from './job-finisher';
 import { enqueuePlanned, type JobState, releaseParked } from './job-progress';
 import { loadScopes, retriedJobId } from './placeholder-scopes';
 import { fetchTask, planFirstTasks, type PlannedTask } from './task-planner';

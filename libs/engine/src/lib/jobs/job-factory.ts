@@ -1,9 +1,8 @@
+import type { JobType } from '@crawlflow/contracts';
 import { CatalogLookups, JobsRepository, WorkflowsRepository } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
 import { invalid, notFound } from '../engine-errors';
 import { selectWorkflowForTarget } from '../selection/workflow-selection';
-
-import type { JobType } from '@crawlflow/contracts';
 
 // Callers of the engine take the job types from here too; they are defined once, in contracts.
 export { JOB_TYPES, type JobType } from '@crawlflow/contracts';

@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@crawlflow/config';
+import type { TaskResult } from '@crawlflow/contracts';
+import type { AppliedResult, LedgerTaskState } from '@crawlflow/db';
 import { AmqpClient, ConfirmPublisher, declareTopology } from '@crawlflow/messaging';
 import { MetricsService } from '@crawlflow/observability';
 import {
@@ -10,8 +11,7 @@ import {
   ResultApplier,
   ResultProcessor,
 } from '@crawlflow/transport';
-import type { TaskResult } from '@crawlflow/contracts';
-import type { AppliedResult, LedgerTaskState } from '@crawlflow/db';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { JobProgress } from '../execution/job-progress';
 import { JobStarter } from '../execution/job-starter';

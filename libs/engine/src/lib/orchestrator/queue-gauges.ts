@@ -1,8 +1,8 @@
-import { Logger } from '@nestjs/common';
 import { QUEUE_TYPES, STAGES, taskQueueName, tierForQueueType, TIERS } from '@crawlflow/contracts';
 import { TaskLedger } from '@crawlflow/db';
 import type { AmqpClient } from '@crawlflow/messaging';
 import type { MetricsService } from '@crawlflow/observability';
+import { Logger } from '@nestjs/common';
 import type { Channel, ChannelModel } from 'amqplib';
 import type { DataSource } from 'typeorm';
 

@@ -54,6 +54,7 @@ describe('runReadinessChecks', () => {
             throw new Error('sync failure');
           },
         },
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a check that rejects with a non-Error
         { name: 'odd', run: () => Promise.reject('just a string') },
       ],
       100,

@@ -1,5 +1,5 @@
-import { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 import type { LogLevel } from '@crawlflow/config';
+import { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 
 /** Levels as written in the `level` field, lowest first. Nest's `verbose` prints as `debug`. */
 const SEVERITY = { debug: 10, info: 20, warn: 30, error: 40, fatal: 50 } as const;

@@ -173,7 +173,7 @@ export function validateScheduleInput(input: unknown, base?: ScheduleFields): Sc
     if (body.cron_expression !== null && typeof body.cron_expression !== 'string') {
       throw invalid('cron_expression must be a string', 'cron_expression');
     }
-    out.cron_expression = body.cron_expression === null ? null : (body.cron_expression as string).trim();
+    out.cron_expression = body.cron_expression === null ? null : body.cron_expression.trim();
   }
   if (has('timezone')) {
     if (typeof body.timezone !== 'string') throw invalid('timezone must be a string', 'timezone');

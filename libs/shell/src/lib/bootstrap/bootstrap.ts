@@ -1,8 +1,8 @@
+import type { AppConfig } from '@crawlflow/config';
+import { errorText, JsonLogger } from '@crawlflow/observability';
 import { DynamicModule, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
-import type { AppConfig } from '@crawlflow/config';
-import { errorText, JsonLogger } from '@crawlflow/observability';
 import { useBodyLimit } from './body-limit';
 import { HttpGate, RequestHandler } from './http-gate';
 import { waitForDatabase } from './wait-for-database';

@@ -1,4 +1,4 @@
-import { gzipSync, deflateRawSync, deflateSync, brotliCompressSync } from 'node:zlib';
+import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { TaskFailure } from '@crawlflow/contracts';
 import { decodeContent } from './body.reader';
 import { decodeBody, isTextual, parseContentType, sniffMetaCharset } from './charset.util';
@@ -58,7 +58,8 @@ describe('decodeContent', () => {
 
   it.each([
     ['gzip', gzipSync],
-    ['br', brotliCompressSync],
+    // Quality 4: zeros shrink as far as at the default 11, in a twentieth of the time.
+    ['br', (data: Buffer) => brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })],
     ['deflate', deflateSync],
   ] as const)('refuses a %s bomb at the cap', async (encoding, compress) => {
     const bomb = compress(Buffer.alloc(50 * 1024 * 1024));

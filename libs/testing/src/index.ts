@@ -1,4 +1,4 @@
-export { createTestDatabase, type TestDatabase } from './test-database';
+export { createTestDatabase, emptyTables, type TestDatabase } from './test-database';
 export { insertWorkflow, insertJob, insertSource, insertWorkflowWithDefinition } from './builders';
 export { testAmqpUrl } from './services';
 export { createTestVhost, type TestVhost } from './test-broker';

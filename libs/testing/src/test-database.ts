@@ -45,3 +45,24 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
     },
   };
 }
+
+/**
+ * Empties every table but the migrations' own: each test starts from the migrated schema, so any one
+ * of them passes alone and the order they run in does not matter. DELETE, not TRUNCATE: the tables
+ * are nearly empty and TRUNCATE recreates each one.
+ */
+export async function emptyTables(dataSource: DataSource): Promise<void> {
+  const tables = await dataSource.query<Array<{ name: string }>>(
+    `SELECT TABLE_NAME AS name FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> 'crawlflow_migrations'`,
+  );
+  const runner = dataSource.createQueryRunner();
+  try {
+    // The session variable holds on this one connection only.
+    await runner.query('SET FOREIGN_KEY_CHECKS = 0');
+    for (const { name } of tables) await runner.query(`DELETE FROM \`${name}\``);
+    await runner.query('SET FOREIGN_KEY_CHECKS = 1');
+  } finally {
+    await runner.release();
+  }
+}

@@ -3,7 +3,13 @@ import { crawlCheckers } from '@crawlflow/crawl';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { ObservabilityModule } from '@crawlflow/observability';
-import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '@crawlflow/testing';
+import {
+  createTestDatabase,
+  createTestVhost,
+  emptyTables,
+  TestDatabase,
+  TestVhost,
+} from '@crawlflow/testing';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiModule } from '../api.module';
@@ -45,27 +51,6 @@ class ApiTestRoot {
   }
 }
 
-/**
- * Empties every table but the migrations' own: each test starts from the migrated schema, so any one
- * of them passes alone and the order they run in does not matter. DELETE, not TRUNCATE: the tables
- * are nearly empty and TRUNCATE recreates each one.
- */
-async function emptyTables(db: TestDatabase): Promise<void> {
-  const tables = await db.dataSource.query<Array<{ name: string }>>(
-    `SELECT TABLE_NAME AS name FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> 'crawlflow_migrations'`,
-  );
-  const runner = db.dataSource.createQueryRunner();
-  try {
-    // The session variable holds on this one connection only.
-    await runner.query('SET FOREIGN_KEY_CHECKS = 0');
-    for (const { name } of tables) await runner.query(`DELETE FROM \`${name}\``);
-    await runner.query('SET FOREIGN_KEY_CHECKS = 1');
-  } finally {
-    await runner.release();
-  }
-}
-
 function failOn(what: string, answer: ApiAnswer): never {
   throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
@@ -91,7 +76,7 @@ export function useApiHarness(name: string): () => ApiHarness {
   });
 
   beforeEach(async () => {
-    if (db) await emptyTables(db);
+    if (db) await emptyTables(db.dataSource);
   });
 
   afterAll(async () => {

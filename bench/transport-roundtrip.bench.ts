@@ -6,8 +6,6 @@
  * `node -r @swc-node/register bench/transport-roundtrip.bench.ts [tasks] [workers] [rounds]`
  * (defaults 50,000 tasks, 2 worker processes, one per core here, and 3 rounds).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import {
   createTestDatabase,
   createTestVhost,
@@ -20,64 +18,11 @@ import {
   waitFor,
 } from '@crawlflow/testing';
 import { connect } from 'amqplib';
+import { brokerPid, cpuMeter, databasePid, machineMeter, median } from './support/cpu-meter';
 
 const TASKS = Number(process.argv[2] ?? 50_000);
 const WORKERS = Number(process.argv[3] ?? 2);
 const ROUNDS = Number(process.argv[4] ?? 3);
-
-/** CPU seconds a process has used so far (Linux /proc; 0 where it cannot be read). */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
-  } catch {
-    return 0;
-  }
-}
-
-/** Busy share of all CPUs from now until the returned function is called (Linux /proc/stat). */
-function machineMeter(): () => number {
-  const read = (): { busy: number; total: number } => {
-    const ticks = readFileSync('/proc/stat', 'utf8')
-      .split('\n')[0]
-      .trim()
-      .split(/\s+/)
-      .slice(1, 9)
-      .map(Number);
-    const total = ticks.reduce((a, b) => a + b, 0);
-    return { busy: total - ticks[3] - ticks[4], total }; // idle and iowait are not busy
-  };
-  const before = read();
-  return () => {
-    const after = read();
-    return (after.busy - before.busy) / Math.max(1, after.total - before.total);
-  };
-}
-
-function pidOf(name: string): number | undefined {
-  try {
-    return Number(execFileSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU used by each part while `run` goes: where a round trip's cost lands on this machine. */
-function cpuMeter(parts: Record<string, () => Array<number | undefined>>): () => Record<string, number> {
-  const read = (): Record<string, number> =>
-    Object.fromEntries(
-      Object.entries(parts).map(([name, pids]) => [
-        name,
-        pids().reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0),
-      ]),
-    );
-  const before = read();
-  return () => {
-    const after = read();
-    return Object.fromEntries(Object.keys(parts).map((name) => [name, after[name] - before[name]]));
-  };
-}
 
 interface Measured {
   rate: number;
@@ -115,7 +60,7 @@ async function rawRate(url: string): Promise<Measured> {
     });
   });
   const meter = cpuMeter({
-    broker: () => [pidOf('beam.smp')],
+    broker: () => [brokerPid()],
     client: () => [process.pid],
   });
   const machine = machineMeter();
@@ -154,8 +99,8 @@ async function transportRate(): Promise<Measured> {
     );
   }
   const meter = cpuMeter({
-    database: () => [pidOf('mariadbd') ?? pidOf('mysqld')],
-    broker: () => [pidOf('beam.smp')],
+    database: () => [databasePid()],
+    broker: () => [brokerPid()],
     orchestrator: () => [process.pid],
     workers: () => workers.map((worker) => worker.process.child.pid),
   });
@@ -190,11 +135,6 @@ function perThousand(cpu: Record<string, number>): string {
     .join(', ');
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 function describeRun(measured: Measured, unit: string): string {
   return `${String(Math.round(measured.rate)).padStart(6)} ${unit}  (machine ${(measured.busy * 100).toFixed(0)}% busy; CPU per 1,000: ${perThousand(measured.cpu)})`;

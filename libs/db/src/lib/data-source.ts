@@ -7,8 +7,11 @@ import { MIGRATIONS } from './migrations';
 /**
  * mysql2 as TypeORM loads it, except that every pooled connection starts its session in UTC: SQL
  * compares TIMESTAMP columns with NOW(3), and mysql2 (timezone 'Z') reads and writes UTC, so the
- * two agree whatever the server's own zone is. The listener is attached before the pool opens its
- * first connection, and the SET is queued ahead of any query on it.
+ * two agree whatever the server's own zone is. Its transactions are READ COMMITTED: every
+ * transaction of ours is written for it (no gap locks between concurrent claims and applies; each
+ * locking read sees the latest commit), and setting it once per connection saves a statement per
+ * transaction (docs/adr/0013-crawl-loop-latency.md). The listener is attached before the pool opens
+ * its first connection, and the SETs are queued ahead of any query on it.
  */
 const utcMysql2 = {
   ...mysql2,
@@ -16,6 +19,7 @@ const utcMysql2 = {
     const pool = mysql2.createPool(options);
     pool.on('connection', (connection) => {
       connection.query("SET time_zone = '+00:00'");
+      connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
     });
     return pool;
   },

@@ -40,7 +40,7 @@ async function moveBatch(
   now: Date | null,
   afterId: string,
 ): Promise<{ batch: ArchiveBatch; lastId: string | null }> {
-  return dataSource.transaction('READ COMMITTED', async (manager) => {
+  return dataSource.transaction(async (manager) => {
     const ids = await JobArchiveRepository.lockArchivableJobs(manager, {
       afterId,
       now,

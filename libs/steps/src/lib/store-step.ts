@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promise<TaskOutput> {
   return async (task) => {
     const payload = parseStagePayload('store', task.payload);
-    const result = await dataSource.transaction('READ COMMITTED', async (manager) => {
+    const result = await dataSource.transaction(async (manager) => {
       const stored = await storeItems(manager, {
         workflowId: payload.workflow_id,
         jobId: task.job_id,

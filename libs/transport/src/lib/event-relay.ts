@@ -51,7 +51,7 @@ export class EventRelay {
   }
 
   private runOnce(): Promise<number> {
-    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+    return this.dataSource.transaction(async (manager) => {
       const events = await OutboxRepository.claimUnpublished(manager, this.options.batchSize);
       if (events.length === 0) return 0;
       await this.publisher.publishAll(

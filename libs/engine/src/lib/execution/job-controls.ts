@@ -23,7 +23,7 @@ async function lockJob(manager: EntityManager, jobId: string): Promise<CrawlingJ
  * entries and then locks the job, so InnoDB may pick the control as a deadlock victim. Run again.
  */
 function control<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return withDeadlockRetry(() => dataSource.transaction('READ COMMITTED', work));
+  return withDeadlockRetry(() => dataSource.transaction(work));
 }
 
 /**

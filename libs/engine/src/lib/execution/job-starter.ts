@@ -42,7 +42,7 @@ export class JobStarter {
    * Jobs held back by a dependency or a limit stay PENDING for a later round.
    */
   async startDue(limit = 100): Promise<string[]> {
-    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+    return this.dataSource.transaction(async (manager) => {
       const started: string[] = [];
       for (const job of await JobsRepository.claimPending(manager, limit)) {
         if ((await admitJob(manager, job)) !== 'start') continue;

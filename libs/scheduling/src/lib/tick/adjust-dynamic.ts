@@ -16,7 +16,7 @@ export async function adjustDynamicSchedules(dataSource: DataSource, limit: numb
   const jobs = await IntervalHistoryRepository.unadjustedJobs(dataSource, limit);
   let adjusted = 0;
   for (const job of jobs) {
-    const done = await dataSource.transaction('READ COMMITTED', async (manager) => {
+    const done = await dataSource.transaction(async (manager) => {
       const schedule = await SchedulesRepository.findById(manager, job.scheduleId, {
         includeDeleted: true,
         lock: true,

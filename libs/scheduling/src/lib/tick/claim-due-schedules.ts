@@ -36,7 +36,7 @@ export interface ClaimStats {
  */
 export async function claimDueSchedules(dataSource: DataSource, options: ClaimOptions): Promise<ClaimStats> {
   const stats: ClaimStats = { claimed: 0, fired: 0, skippedOverlap: 0, missed: 0, failed: 0 };
-  return dataSource.transaction('READ COMMITTED', async (manager) => {
+  return dataSource.transaction(async (manager) => {
     const rows = await ScheduleClaimRepository.claimDue(manager, options.batchSize);
     stats.claimed = rows.length;
     if (rows.length === 0) return stats;

@@ -1,6 +1,6 @@
 import { createTestDatabase, insertJob, insertWorkflow, TestDatabase } from '@crawlflow/testing';
 import type { NewTask } from './ledger.types';
-import { TaskLedger } from './task-ledger';
+import { PARKED_UNTIL, TaskLedger } from './task-ledger';
 
 function tasks(jobId: string, first: number, count: number): NewTask[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -54,5 +54,64 @@ describe('TaskLedger.enqueue', () => {
     for (const list of returned) {
       for (const { taskId, sequenceNumber } of list) expect(byTask.get(taskId)).toBe(sequenceNumber);
     }
+  });
+});
+
+describe('TaskLedger.releaseParked', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('releases the oldest parked entries without waiting for a relay round that holds due ones', async () => {
+    const workflowId = await insertWorkflow(db.dataSource);
+    const jobId = await insertJob(db.dataSource, workflowId);
+    await db.dataSource.transaction((manager) =>
+      TaskLedger.enqueue(manager, [
+        ...tasks(jobId, 1, 3), // due now
+        ...tasks(jobId, 4, 5).map((task) => ({ ...task, parkedUntil: PARKED_UNTIL })),
+      ]),
+    );
+    // A relay round: it claimed the due entries and marked them, and waits for the broker's
+    // confirms with its transaction open.
+    const relay = db.dataSource.createQueryRunner();
+    await relay.connect();
+    await relay.startTransaction();
+    try {
+      const claimed = await TaskLedger.claimDue(relay.manager, 10);
+      expect(claimed).toHaveLength(3);
+      await TaskLedger.markDispatched(relay.manager, claimed, 60_000);
+
+      const released = await db.dataSource.transaction(async (manager) => {
+        await manager.query('SET SESSION innodb_lock_wait_timeout = 2');
+        try {
+          return await TaskLedger.releaseParked(manager, jobId, 2);
+        } finally {
+          await manager.query('SET SESSION innodb_lock_wait_timeout = DEFAULT');
+        }
+      });
+      expect(released).toBe(2);
+    } finally {
+      await relay.commitTransaction();
+      await relay.release();
+    }
+    const rows = await db.dataSource.query<Array<{ seq: number; due: number }>>(
+      `SELECT t.sequence_number AS seq, q.scheduled_for < ? AS due
+         FROM crawling_queues q JOIN crawling_tasks t ON t.id = q.task_id
+        WHERE q.job_id = ? AND q.status = 'WAITING' ORDER BY t.sequence_number`,
+      [PARKED_UNTIL, jobId],
+    );
+    expect(rows.map((row) => [Number(row.seq), Number(row.due)])).toEqual([
+      [4, 1],
+      [5, 1],
+      [6, 0],
+      [7, 0],
+      [8, 0],
+    ]);
   });
 });

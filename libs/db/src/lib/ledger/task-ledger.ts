@@ -93,10 +93,28 @@ export class TaskLedger {
 
   /**
    * The original design's claim query (docs/data-model.md#the-claim-query): due WAITING entries,
-   * high tier first, then priority, then age. The rows stay locked (SKIP LOCKED for other relays)
-   * until the caller's transaction ends.
+   * high tier first, then priority, then age, as a plain read that locks nothing; then the entries
+   * it chose are locked by id (FOR UPDATE SKIP LOCKED: another relay's are skipped) and stay locked
+   * until the caller's transaction ends. A locking walk of the claim index would lock every WAITING
+   * entry it passes over, parked ones included, for as long as the round waits for the broker, and
+   * the engine, releasing parked entries of a job under the job's row lock, would wait with it
+   * (ADR 0013). `skip` names entries a sibling round of this process holds.
    */
-  static async claimDue(manager: EntityManager, limit: number): Promise<ClaimedEntry[]> {
+  static async claimDue(
+    manager: EntityManager,
+    limit: number,
+    skip: ReadonlySet<string> = new Set(),
+  ): Promise<ClaimedEntry[]> {
+    const candidates = await manager.query<Array<{ id: string; created_at: Date }>>(
+      `SELECT id, created_at
+         FROM crawling_queues
+        WHERE status = 'WAITING' AND scheduled_for <= NOW(3) ${skip.size > 0 ? 'AND id NOT IN (?)' : ''}
+        ORDER BY queue_type, priority DESC, created_at
+        LIMIT ?`,
+      skip.size > 0 ? [[...skip], limit] : [limit],
+    );
+    if (candidates.length === 0) return [];
+    const refs = candidates.map((row) => ({ id: String(row.id), createdAt: toSqlTimestamp(row.created_at) }));
     const rows: Array<{
       id: string;
       job_id: string;
@@ -111,11 +129,10 @@ export class TaskLedger {
       `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload, created_at,
               last_error = '${LEASE_EXPIRED}' AS redispatched
          FROM crawling_queues
-        WHERE status = 'WAITING' AND scheduled_for <= NOW(3)
+        WHERE ${entryKeys(refs).sql} AND status = 'WAITING' AND scheduled_for <= NOW(3)
         ORDER BY queue_type, priority DESC, created_at
-        LIMIT ?
           FOR UPDATE SKIP LOCKED`,
-      [limit],
+      entryKeys(refs).params,
     );
     return rows.map((row) => ({
       id: String(row.id),
@@ -145,8 +162,8 @@ export class TaskLedger {
       `UPDATE crawling_queues
           SET status = 'PROCESSING', attempt_count = attempt_count + 1, dispatched_at = NOW(3),
               lease_until = NOW(3) + INTERVAL ? MICROSECOND, updated_at = NOW(3)
-        WHERE id IN (?) AND status = 'WAITING' ${createdWithin(entries)}`,
-      [leaseMs * 1000, entries.map((e) => e.id), ...createdRange(entries)],
+        WHERE ${entryKeys(entries).sql} AND status = 'WAITING'`,
+      [leaseMs * 1000, ...entryKeys(entries).params],
     );
   }
 
@@ -180,8 +197,8 @@ export class TaskLedger {
       created_at: Date;
     }> = await manager.query(
       `SELECT id, task_id, job_id, status, attempt_count, created_at FROM crawling_queues
-        WHERE id IN (?) ${createdWithin(entries)} FOR UPDATE`,
-      [entries.map((e) => e.id), ...createdRange(entries)],
+        WHERE ${entryKeys(entries).sql} FOR UPDATE`,
+      entryKeys(entries).params,
     );
     const taskIds = rows.filter((row) => needRetryCount.has(String(row.id))).map((row) => row.task_id);
     const retries = new Map<string, number>();
@@ -221,15 +238,20 @@ export class TaskLedger {
     if (entries.length === 0) return 0;
     // In id order, as the careful path locks them: two batches sharing entries queue, not deadlock.
     const sorted = [...entries].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    // With each entry's creation time the look-up is one row of the primary key (id, created_at). By
+    // id alone it is a range, and the locking read of the row after it waits for whoever inserted
+    // that row, typically the engine's transaction planning the next tasks (ADR 0013).
+    const keyed = sorted.every((e) => e.createdAt);
     const rows = jsonRows(
-      ['id BIGINT', 'task_id BIGINT', 'job_id BIGINT'],
-      sorted.map((e) => [e.id, e.taskId, e.jobId]),
+      ['id BIGINT', 'task_id BIGINT', 'job_id BIGINT', ...(keyed ? ['created_at DATETIME'] : [])],
+      sorted.map((e) => [e.id, e.taskId, e.jobId, ...(keyed ? [e.createdAt] : [])]),
     );
     const result: { affectedRows: number } = await manager.query(
-      `UPDATE crawling_queues q JOIN ${rows.sql} v ON q.id = v.id AND q.task_id = v.task_id AND q.job_id = v.job_id
+      `UPDATE crawling_queues q JOIN ${rows.sql} v
+          ON q.id = v.id ${keyed ? 'AND q.created_at = v.created_at' : ''} AND q.task_id = v.task_id AND q.job_id = v.job_id
           SET q.status = 'COMPLETED', q.lease_until = NULL, q.updated_at = NOW(3)
-        WHERE q.status IN ('WAITING', 'PROCESSING') ${createdWithin(entries, 'q.')}`,
-      [rows.param, ...createdRange(entries)],
+        WHERE q.status IN ('WAITING', 'PROCESSING')`,
+      [rows.param],
     );
     return result.affectedRows;
   }
@@ -279,8 +301,8 @@ export class TaskLedger {
     if (completed.length > 0) {
       await manager.query(
         `UPDATE crawling_queues SET status = 'COMPLETED', lease_until = NULL, updated_at = NOW(3)
-          WHERE id IN (?) ${createdWithin(completed)}`,
-        [completed.map((e) => e.id), ...createdRange(completed)],
+          WHERE ${entryKeys(completed).sql}`,
+        entryKeys(completed).params,
       );
     }
     if (other.length > 0) {
@@ -399,13 +421,12 @@ export class TaskLedger {
         ? `UPDATE crawling_queues
               SET status = 'WAITING', scheduled_for = NOW(3), lease_until = NULL, dispatched_at = NULL,
                   lease_expiries = lease_expiries + 1, last_error = '${LEASE_EXPIRED}', updated_at = NOW(3)
-            WHERE id IN (?) AND status = 'PROCESSING' AND lease_until < NOW(3) ${createdWithin(sorted)}`
+            WHERE ${entryKeys(sorted).sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`
         : `UPDATE crawling_queues SET status = 'FAILED', lease_until = NULL, last_error = ?, updated_at = NOW(3)
-            WHERE id IN (?) AND status = 'PROCESSING' AND lease_until < NOW(3) ${createdWithin(sorted)}`,
+            WHERE ${entryKeys(sorted).sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`,
       [
         ...(failReason === undefined ? [] : [clipBytesOrNull(failReason)]),
-        sorted.map((e) => e.id),
-        ...createdRange(sorted),
+        ...entryKeys(sorted).params,
       ],
     );
     return result.affectedRows;
@@ -435,8 +456,8 @@ export class TaskLedger {
   static async claimExhausted(db: Db, entry: EntryRef): Promise<boolean> {
     const result: { affectedRows: number } = await db.query(
       `UPDATE crawling_queues SET lease_until = NOW(3) + INTERVAL 1 MINUTE
-        WHERE id = ? AND status = 'PROCESSING' AND lease_until < NOW(3) ${createdWithin([entry])}`,
-      [entry.id, ...createdRange([entry])],
+        WHERE ${entryKeys([entry]).sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`,
+      entryKeys([entry]).params,
     );
     return result.affectedRows === 1;
   }
@@ -529,8 +550,8 @@ export class TaskLedger {
     if (entries.length === 0) return 0;
     const result: { affectedRows: number } = await manager.query(
       `UPDATE crawling_queues SET status = 'FAILED', last_error = ?, updated_at = NOW(3)
-        WHERE id IN (?) AND status = 'WAITING' ${createdWithin(entries)}`,
-      [clipBytesOrNull(reason), entries.map((e) => e.id), ...createdRange(entries)],
+        WHERE ${entryKeys(entries).sql} AND status = 'WAITING'`,
+      [clipBytesOrNull(reason), ...entryKeys(entries).params],
     );
     // Their tasks failed (a RETRY job of the ended one takes them), not retrying for ever.
     await manager.query(
@@ -654,6 +675,22 @@ function taskStatus(decision: ResultDecision): string {
  * every entry of a batch carries its created_at, the range of them lets MySQL prune to the few
  * partitions that hold them.
  */
+/**
+ * Where-clause for exactly these entries. With every entry's creation time it names whole primary
+ * keys (id, created_at): each is a one-row look-up. By id alone each is a range of the key, and a
+ * locking read of it also reads the row after, waiting for whoever holds that one, typically a
+ * transaction that just inserted the next entries (ADR 0013). Reads without locks may use either.
+ */
+function entryKeys(entries: readonly EntryRef[]): { sql: string; params: unknown[] } {
+  if (entries.length > 0 && entries.every((e) => e.createdAt)) {
+    return {
+      sql: `(id, created_at) IN (${entries.map(() => '(?, ?)').join(', ')})`,
+      params: entries.flatMap((e) => [e.id, e.createdAt]),
+    };
+  }
+  return { sql: 'id IN (?)', params: [entries.map((e) => e.id)] };
+}
+
 function createdWithin(entries: readonly { createdAt?: string }[], alias = ''): string {
   return entries.length > 0 && entries.every((e) => e.createdAt)
     ? `AND ${alias}created_at BETWEEN ? AND ?`

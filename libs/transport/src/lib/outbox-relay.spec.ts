@@ -7,6 +7,8 @@ function refusingSetup(): { dataSource: DataSource; publisher: ConfirmPublisher;
   let claims = 0;
   const manager = {
     query: async (sql: string) => {
+      // The claim: a plain read of the candidates, then the locking read of those.
+      if (sql.includes('SELECT id, created_at')) return [{ id: String(claims + 1), created_at: new Date() }];
       if (!sql.includes('FOR UPDATE SKIP LOCKED')) return { affectedRows: 0 };
       claims += 1;
       return [
@@ -24,7 +26,7 @@ function refusingSetup(): { dataSource: DataSource; publisher: ConfirmPublisher;
     },
   };
   const dataSource = {
-    transaction: async (_level: string, work: (m: typeof manager) => Promise<unknown>) => work(manager),
+    transaction: async (work: (m: typeof manager) => Promise<unknown>) => work(manager),
     query: async () => [{ ms: null }],
   } as unknown as DataSource;
   const publisher = {
@@ -36,7 +38,92 @@ function refusingSetup(): { dataSource: DataSource; publisher: ConfirmPublisher;
   return { dataSource, publisher, claims: () => claims };
 }
 
+/**
+ * A ledger that holds what was enqueued until a claim takes it, and a broker that confirms after
+ * 3 ms; counts claims that came back empty and look-ups of the next due time.
+ */
+function quietSetup(): {
+  dataSource: DataSource;
+  publisher: ConfirmPublisher;
+  enqueue: () => void;
+  figures: () => { claims: number; empty: number; published: number; nextDueLookups: number };
+} {
+  let waiting = 0;
+  let nextId = 0;
+  const figures = { claims: 0, empty: 0, published: 0, nextDueLookups: 0 };
+  const manager = {
+    query: async (sql: string) => {
+      // The claim: a plain read of the candidates, then the locking read of those.
+      if (sql.includes('SELECT id, created_at')) {
+        figures.claims += 1;
+        if (waiting === 0) figures.empty += 1;
+        return Array.from({ length: waiting }, (_, i) => ({ id: String(nextId + i + 1), created_at: new Date() }));
+      }
+      if (!sql.includes('FOR UPDATE SKIP LOCKED')) return { affectedRows: 0 };
+      const taken = Array.from({ length: waiting }, () => ({
+        id: String(++nextId),
+        job_id: '1',
+        task_id: String(nextId),
+        stage: 'FETCH',
+        queue_type: 'NORMAL',
+        attempt_count: 0,
+        payload: '{}',
+        created_at: new Date('2026-11-29T00:00:00Z'),
+      }));
+      waiting = 0;
+      return taken;
+    },
+  };
+  const dataSource = {
+    transaction: async (work: (m: typeof manager) => Promise<unknown>) => work(manager),
+    query: async () => {
+      figures.nextDueLookups += 1;
+      return [{ ms: waiting > 0 ? '0' : null }];
+    },
+  } as unknown as DataSource;
+  const publisher = {
+    isReady: () => true,
+    publishAll: async (messages: unknown[]) => {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      figures.published += messages.length;
+    },
+  } as unknown as ConfirmPublisher;
+  return { dataSource, publisher, enqueue: () => (waiting += 1), figures: () => ({ ...figures }) };
+}
+
 describe('OutboxRelay', () => {
+  it('answers a kick with one claim, not one per loop', async () => {
+    const { dataSource, publisher, enqueue, figures } = quietSetup();
+    const relay = new OutboxRelay(dataSource, publisher, {
+      batchSize: 10,
+      concurrency: 2,
+      intervalMs: 1000,
+      leaseMs: 60_000,
+    });
+    let before = figures();
+    jest.useFakeTimers();
+    try {
+      relay.start();
+      await jest.advanceTimersByTimeAsync(10); // both loops asleep after their first look
+      before = figures();
+      for (let i = 0; i < 50; i += 1) {
+        enqueue();
+        relay.kick(); // as the result processor does after each commit that planned a task
+        await jest.advanceTimersByTimeAsync(i % 2 === 0 ? 1 : 10); // some kicks land mid-round
+      }
+      await jest.advanceTimersByTimeAsync(20);
+      await relay.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+    const after = figures();
+    expect(after.published).toBe(50);
+    // A kick during a round is answered by that loop's next claim; a kick while idle by one loop.
+    expect(after.claims - before.claims).toBeLessThanOrEqual(50);
+    expect(after.empty - before.empty).toBeLessThanOrEqual(5);
+    expect(after.nextDueLookups - before.nextDueLookups).toBeLessThanOrEqual(5);
+  });
+
   it('backs off after failed rounds, however often it is kicked', async () => {
     const { dataSource, publisher, claims } = refusingSetup();
     const relay = new OutboxRelay(dataSource, publisher, {

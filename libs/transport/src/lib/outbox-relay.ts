@@ -26,8 +26,13 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   private running = false;
-  /** Bumped by every kick: a round that started before the latest kick looks again at once. */
+  /** Bumped by every kick. */
   private kicks = 0;
+  /**
+   * The kick count when the latest claim of any loop began: a kick after it names entries no claim
+   * has looked for yet, so some loop must claim again; kicks before it are covered already.
+   */
+  private claimedAfterKick = 0;
   /** Sleeping loops, and whether a kick may wake them (not while backing off after a failure). */
   private readonly sleepers = new Map<() => void, boolean>();
   /**
@@ -56,12 +61,13 @@ export class OutboxRelay {
   }
 
   /**
-   * New entries were committed: look now instead of at the next interval. A kick during a round is
-   * remembered, so the round that follows starts at once.
+   * New entries were committed: look now instead of at the next interval. One sleeping loop wakes
+   * (one claim finds them all; a second would find them locked and come back empty); when every
+   * loop is in a round, the first to finish claims again.
    */
   kick(): void {
     this.kicks += 1;
-    for (const [wake, byKick] of [...this.sleepers]) if (byKick) wake();
+    this.wakeOne();
   }
 
   async stop(): Promise<void> {
@@ -76,9 +82,9 @@ export class OutboxRelay {
     let published: ClaimedEntry[] = [];
     let claimedHere: ClaimedEntry[] = [];
     try {
-      return await this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      return await this.dataSource.transaction(async (manager) => {
         published = [];
-        const due = await TaskLedger.claimDue(manager, this.options.batchSize);
+        const due = await TaskLedger.claimDue(manager, this.options.batchSize, this.unmarked);
         const claimed = this.unmarked.size > 0 ? due.filter((e) => !this.unmarked.has(e.id)) : due;
         if (claimed.length === 0) return 0;
         for (const entry of claimed) this.unmarked.add(entry.id);
@@ -95,7 +101,7 @@ export class OutboxRelay {
       // The messages are out but the transaction that marks them died (a deadlock victim, a lost
       // connection): mark them now, or every one would be published a second time.
       await withDeadlockRetry(() =>
-        this.dataSource.transaction('READ COMMITTED', (manager) =>
+        this.dataSource.transaction((manager) =>
           TaskLedger.markDispatched(manager, entries, this.options.leaseMs),
         ),
       );
@@ -110,7 +116,7 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       let published = 0;
-      const kicksBefore = this.kicks;
+      this.claimedAfterKick = this.kicks;
       try {
         published = await this.runOnce();
         failures = 0;
@@ -132,19 +138,35 @@ export class OutboxRelay {
         await this.sleep(Math.min(5000, this.options.intervalMs * 2 ** failures), false);
         continue;
       }
-      if (published >= this.options.batchSize || this.kicks !== kicksBefore) continue; // more is due now
-      const pause = await this.idlePause();
-      if (this.kicks === kicksBefore) await this.sleep(pause, true);
+      if (published >= this.options.batchSize) {
+        this.wakeOne(); // a full batch: more is due, and a second loop can claim it meanwhile
+        continue;
+      }
+      if (this.kicks !== this.claimedAfterKick) continue; // committed since the last claim began
+      const pause = published > 0 ? this.options.intervalMs : await this.idlePause();
+      if (this.kicks === this.claimedAfterKick) await this.sleep(pause, true);
     }
   }
 
-  /** Sleeps until the next entry is due, at most one interval (entries from other replicas). */
+  /**
+   * After an empty claim: until the next entry is due (a retry's backoff), at most one interval
+   * (entries of other replicas, leases that run out). Entries due now that the claim did not get are
+   * locked by another round, which publishes them: no reason to look again before the interval.
+   */
   private async idlePause(): Promise<number> {
     try {
       const nextDue = await TaskLedger.nextDueInMs(this.dataSource);
-      return nextDue === undefined ? this.options.intervalMs : Math.min(this.options.intervalMs, nextDue + 5);
+      return nextDue === undefined || nextDue <= 0
+        ? this.options.intervalMs
+        : Math.min(this.options.intervalMs, nextDue + 5);
     } catch {
       return this.options.intervalMs;
+    }
+  }
+
+  private wakeOne(): void {
+    for (const [wake, byKick] of this.sleepers) {
+      if (byKick) return wake();
     }
   }
 

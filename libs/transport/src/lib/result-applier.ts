@@ -13,7 +13,7 @@ import { ResultPolicy } from './retry-policy';
 import { noMetrics, TransportMetrics } from './transport-metrics';
 
 /** Runs inside the transaction that applied a batch: the engine advances jobs here. */
-export type AppliedHook = (manager: EntityManager, applied: readonly AppliedResult[]) => Promise<void>;
+export type AppliedHook = (manager: EntityManager, applied: readonly AppliedResult[]) => Promise<unknown>;
 
 export interface ResultApplierOptions {
   policy: ResultPolicy;
@@ -114,7 +114,7 @@ export class ResultApplier {
   private async applyBatch(results: readonly TaskResult[]): Promise<ApplyOutcome> {
     let strays: RefusedResult[] = [];
     const applied = await withDeadlockRetry(() =>
-      this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      this.dataSource.transaction(async (manager) => {
         strays = [];
         if (this.options.prepare) await this.options.prepare(manager, results);
         const completed = await this.completeAll(manager, results);

@@ -69,31 +69,35 @@ export async function releaseParked(
 export class JobProgress {
   constructor(private readonly runtimes: RuntimeCache) {}
 
-  async apply(manager: EntityManager, applied: readonly AppliedResult[]): Promise<void> {
+  /** Returns how many of the jobs ended (and so wrote a job event to the outbox). */
+  async apply(manager: EntityManager, applied: readonly AppliedResult[]): Promise<number> {
     const byJob = new Map<string, AppliedResult[]>();
     for (const a of applied) byJob.set(a.state.jobId, [...(byJob.get(a.state.jobId) ?? []), a]);
+    let ended = 0;
     // Jobs in id order: two batches touching the same jobs lock them in the same order.
     for (const jobId of [...byJob.keys()].sort((a, b) => Number(a) - Number(b))) {
-      await this.applyToJob(manager, jobId, byJob.get(jobId) ?? []);
+      if (await this.applyToJob(manager, jobId, byJob.get(jobId) ?? [])) ended += 1;
     }
+    return ended;
   }
 
+  /** True when the job ended. */
   private async applyToJob(
     manager: EntityManager,
     jobId: string,
     applied: readonly AppliedResult[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const job = await JobsRepository.lockForProgress(manager, jobId);
-    if (!job) return;
+    if (!job) return false;
     const execution = await ExecutionsRepository.lockLatest(manager, jobId);
     await this.runtimes.load(manager, [jobId]);
     const runtime = this.runtimes.get(jobId);
     const broken = this.runtimes.brokenReason(jobId);
     if (!runtime && broken && job.status === 'RUNNING') {
       await finishJob(manager, jobId, 'FAILED', clipBytes(`cannot load the workflow: ${broken}`));
-      return;
+      return true;
     }
-    if (!runtime || !execution) return;
+    if (!runtime || !execution) return false;
 
     const state = readState(execution.context) as JobState;
     const scopes = runtime.scopes ?? state.scopes ?? { params: {}, target: {}, source: {} };
@@ -140,10 +144,11 @@ export class JobProgress {
       context: JSON.stringify(delta.state),
       stepResults: JSON.stringify(delta.stepResults),
     });
-    if (!outcome.end) return;
+    if (!outcome.end) return false;
     const failures = job.failedCount + delta.failed;
     const extra = outcome.end.failReason ? `failed by a FAIL step: ${outcome.end.failReason}` : undefined;
     await finishJob(manager, jobId, outcome.end.status, summarize(delta.state, failures, extra));
+    return true;
   }
 
   /** New in-scope links become fetches: each URL once per job, within max_pages and max_depth. */

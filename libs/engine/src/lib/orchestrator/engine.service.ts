@@ -37,6 +37,8 @@ export class EngineService implements OnModuleInit, OnModuleDestroy {
   private readonly gauges: QueueGauges;
   private starterTimer: NodeJS.Timeout | undefined;
   private starting = false;
+  /** A batch applied since the last event relay round ended a job (wrote an outbox event). */
+  private eventsWritten = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -67,8 +69,9 @@ export class EngineService implements OnModuleInit, OnModuleDestroy {
         ),
       policy: (result: TaskResult, state: LedgerTaskState) =>
         decideResult(this.runtimes.get(result.job_id), result, state),
-      onApplied: (manager: EntityManager, applied: readonly AppliedResult[]) =>
-        progress.apply(manager, applied),
+      onApplied: async (manager: EntityManager, applied: readonly AppliedResult[]) => {
+        if ((await progress.apply(manager, applied)) > 0) this.eventsWritten = true;
+      },
       metrics,
     };
     this.processor = new ResultProcessor(client, dataSource, this.publisher, {
@@ -78,7 +81,11 @@ export class EngineService implements OnModuleInit, OnModuleDestroy {
       concurrency: 2,
       afterCommit: () => {
         this.relay.kick();
-        void this.events.tick();
+        // Only a job's end writes an event here; the relay's own interval covers the rest.
+        if (this.eventsWritten) {
+          this.eventsWritten = false;
+          void this.events.tick();
+        }
       },
       logger: this.logger,
     });

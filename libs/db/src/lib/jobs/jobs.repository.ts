@@ -38,22 +38,40 @@ export type PendingJob = Pick<
  * are taken where the engine's decisions need them (the job row is the lock of its progress).
  */
 export class JobsRepository {
-  /** The job row, locked (FOR UPDATE) for the rest of the caller's transaction. */
-  static async lockForProgress(db: Db, jobId: string): Promise<JobForProgress | undefined> {
-    const job = await repositoryOf(db, CrawlingJob).findOne({
-      where: { id: jobId },
-      select: {
-        id: true,
-        status: true,
-        priority: true,
-        jobType: true,
-        totalItems: true,
-        processedItems: true,
-        failedCount: true,
-      },
-      lock: { mode: 'pessimistic_write' },
-    });
-    return job ?? undefined;
+  /**
+   * What the engine reads of a job it advances, without a lock: the caller holds the lock of the
+   * job's execution (ExecutionsRepository.lockLatest), which every change of the job's status and
+   * counters takes too, so this is the latest committed row and stays so until the caller commits.
+   * Locking the job row itself for that long made every worker's page insert and STORE, which
+   * read the row under a shared lock, wait for the whole result batch (ADR 0013).
+   * SQL: one row by key, read once per result batch.
+   */
+  static async forProgress(db: Db, jobId: string): Promise<JobForProgress | undefined> {
+    const [row] = await managerOf(db).query<
+      Array<{
+        id: string;
+        status: JobStatus;
+        priority: number;
+        job_type: JobType;
+        total_items: number;
+        processed_items: number;
+        failed_count: number;
+      }>
+    >(
+      `SELECT id, status, priority, job_type, total_items, processed_items, failed_count
+         FROM crawling_jobs WHERE id = ?`,
+      [jobId],
+    );
+    if (!row) return undefined;
+    return {
+      id: String(row.id),
+      status: row.status,
+      priority: Number(row.priority),
+      jobType: row.job_type,
+      totalItems: Number(row.total_items),
+      processedItems: Number(row.processed_items),
+      failedCount: Number(row.failed_count),
+    };
   }
 
   /** The job row, locked, with what controls (cancel, pause, retry) need. */

@@ -5,6 +5,7 @@ import {
   JobsRepository,
   TaskLedger,
   withDeadlockRetry,
+  type WorkflowExecution,
 } from '@crawlflow/db';
 import type { DataSource, EntityManager } from 'typeorm';
 import { conflict, notFound } from '../engine-errors';
@@ -12,15 +13,25 @@ import { readState } from './execution-state';
 import { finishJob } from './job-finisher';
 import { type JobState, releaseParked } from './job-progress';
 
-async function lockJob(manager: EntityManager, jobId: string): Promise<CrawlingJob> {
+/**
+ * The job's execution (if it has started), then the job, both locked: the order in which a result
+ * batch takes them (job-progress.ts), so a control and a batch queue behind each other instead of
+ * deadlocking.
+ */
+async function lockJob(
+  manager: EntityManager,
+  jobId: string,
+): Promise<{ job: CrawlingJob; execution: WorkflowExecution | undefined }> {
+  const execution = await ExecutionsRepository.lockLatest(manager, jobId);
   const job = await JobsRepository.lockForControl(manager, jobId);
   if (!job) throw notFound(`job ${jobId} does not exist`);
-  return job;
+  return { job, execution };
 }
 
 /**
- * A control's transaction: it locks the job first, then its entries, while a result batch holds
- * entries and then locks the job, so InnoDB may pick the control as a deadlock victim. Run again.
+ * A control's transaction: it locks the job's execution and the job, then entries, while a result
+ * batch holds entries before it locks the execution, so InnoDB may pick the control as a deadlock
+ * victim. Run again.
  */
 function control<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   return withDeadlockRetry(() => dataSource.transaction(work));
@@ -32,7 +43,7 @@ function control<T>(dataSource: DataSource, work: (manager: EntityManager) => Pr
  */
 export async function cancelJob(dataSource: DataSource, jobId: string): Promise<void> {
   await control(dataSource, async (manager) => {
-    const job = await lockJob(manager, jobId);
+    const { job } = await lockJob(manager, jobId);
     if (isTerminalJobStatus(job.status)) throw conflict(`job ${jobId} is already ${job.status}`);
     await finishJob(manager, jobId, 'CANCELLED', 'cancelled on request');
   });
@@ -41,10 +52,9 @@ export async function cancelJob(dataSource: DataSource, jobId: string): Promise<
 /** Pause: the job's waiting entries are parked (not dispatched) and so is any task planned meanwhile. */
 export async function pauseJob(dataSource: DataSource, jobId: string): Promise<void> {
   await control(dataSource, async (manager) => {
-    const job = await lockJob(manager, jobId);
+    const { job, execution } = await lockJob(manager, jobId);
     if (job.status !== 'RUNNING')
       throw conflict(`only a RUNNING job can be paused; job ${jobId} is ${job.status}`);
-    const execution = await ExecutionsRepository.lockLatest(manager, jobId);
     if (!execution) throw conflict(`job ${jobId} has no execution to pause`);
     if (execution.status === 'PAUSED') throw conflict(`job ${jobId} is already paused`);
     await ExecutionsRepository.setStatus(manager, execution.id, 'PAUSED');
@@ -55,8 +65,7 @@ export async function pauseJob(dataSource: DataSource, jobId: string): Promise<v
 /** Resume from the checkpoint: parked entries become due now; nothing that finished runs again. */
 export async function resumeJob(dataSource: DataSource, jobId: string): Promise<void> {
   await control(dataSource, async (manager) => {
-    const job = await lockJob(manager, jobId);
-    const execution = await ExecutionsRepository.lockLatest(manager, jobId);
+    const { job, execution } = await lockJob(manager, jobId);
     if (job.status !== 'RUNNING' || execution?.status !== 'PAUSED')
       throw conflict(`job ${jobId} is not paused`);
     // Everything waiting was parked by the pause: count what is still out, release up to the cap.
@@ -73,7 +82,7 @@ export async function resumeJob(dataSource: DataSource, jobId: string): Promise<
  */
 export async function retryJob(dataSource: DataSource, jobId: string): Promise<{ id: string }> {
   return control(dataSource, async (manager) => {
-    const job = await lockJob(manager, jobId);
+    const { job } = await lockJob(manager, jobId);
     if (!isTerminalJobStatus(job.status))
       throw conflict(`job ${jobId} is still ${job.status}; retry it once it has finished`);
     if ((await TaskLedger.countFailedTasks(manager, jobId)) === 0)

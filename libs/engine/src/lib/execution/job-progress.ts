@@ -87,9 +87,12 @@ export class JobProgress {
     jobId: string,
     applied: readonly AppliedResult[],
   ): Promise<boolean> {
-    const job = await JobsRepository.lockForProgress(manager, jobId);
-    if (!job) return false;
+    // The execution's lock first: it orders result batches of a job and the job's status changes
+    // (ends, pause, resume all write the execution); the job row is written last, so it is locked
+    // only for the end of the transaction.
     const execution = await ExecutionsRepository.lockLatest(manager, jobId);
+    const job = await JobsRepository.forProgress(manager, jobId);
+    if (!job) return false;
     await this.runtimes.load(manager, [jobId]);
     const runtime = this.runtimes.get(jobId);
     const broken = this.runtimes.brokenReason(jobId);
@@ -122,12 +125,6 @@ export class JobProgress {
       await releaseParked(manager, jobId, delta.state, execution.status === 'PAUSED');
     }
     const outcome = jobOutcome(job, { ...delta, added: active ? delta.planned.length : 0 });
-    await JobsRepository.recordProgress(manager, jobId, {
-      totalItems: outcome.total,
-      processedItems: outcome.done,
-      succeeded: delta.succeeded,
-      failed: delta.failed,
-    });
     await PagesRepository.delete(manager, delta.pagesDone);
     await TaskLedger.withdrawEntries(
       manager,
@@ -143,6 +140,12 @@ export class JobProgress {
       currentStep: delta.currentStep.slice(0, 50) || null,
       context: JSON.stringify(delta.state),
       stepResults: JSON.stringify(delta.stepResults),
+    });
+    await JobsRepository.recordProgress(manager, jobId, {
+      totalItems: outcome.total,
+      processedItems: outcome.done,
+      succeeded: delta.succeeded,
+      failed: delta.failed,
     });
     if (!outcome.end) return false;
     const failures = job.failedCount + delta.failed;

@@ -17,7 +17,9 @@ export function fetchStep(
   return async (task) => {
     const payload = parseStagePayload('fetch', task.payload);
     // Another copy of this task (a re-dispatch whose first result is not applied yet) fetched it.
-    const earlier = await findPageOfTask(dataSource, task.task_id);
+    // A first dispatch has no earlier copy but a redelivery after its worker died; that one fetches
+    // again, and the insert keeps the page stored first (one page per task).
+    const earlier = task.attempt > 1 ? await findPageOfTask(dataSource, task.task_id) : undefined;
     if (earlier) {
       const output: FetchTaskOutput = {
         url: earlier.url,

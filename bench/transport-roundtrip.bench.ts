@@ -135,7 +135,6 @@ function perThousand(cpu: Record<string, number>): string {
     .join(', ');
 }
 
-
 function describeRun(measured: Measured, unit: string): string {
   return `${String(Math.round(measured.rate)).padStart(6)} ${unit}  (machine ${(measured.busy * 100).toFixed(0)}% busy; CPU per 1,000: ${perThousand(measured.cpu)})`;
 }

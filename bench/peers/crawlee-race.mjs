@@ -25,11 +25,17 @@ const crawler = new CheerioCrawler(
         const record = {
           sku: $('.sku').first().text(),
           name: $('.name').first().text().trim(),
-          price: Number($('.price').first().text().replace(/[^0-9.]/g, '')),
+          price: Number(
+            $('.price')
+              .first()
+              .text()
+              .replace(/[^0-9.]/g, ''),
+          ),
           description: $('.description').first().text(),
           currency: 'KRW',
         };
-        if (/^SKU-[0-9]+$/.test(record.sku) && record.name.length > 0 && record.price >= 0) records.push(record);
+        if (/^SKU-[0-9]+$/.test(record.sku) && record.name.length > 0 && record.price >= 0)
+          records.push(record);
         else rejected += 1;
         return;
       }

@@ -26,7 +26,12 @@ async function main(): Promise<void> {
       const record = {
         sku: $('.sku').first().text(),
         name: $('.name').first().text().trim(),
-        price: Number($('.price').first().text().replace(/[^0-9.]/g, '')),
+        price: Number(
+          $('.price')
+            .first()
+            .text()
+            .replace(/[^0-9.]/g, ''),
+        ),
         description: $('.description').first().text(),
         currency: 'KRW',
       };

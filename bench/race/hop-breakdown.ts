@@ -56,16 +56,14 @@ export async function hopBreakdown(dataSource: DataSource, jobId: string): Promi
         WHERE t.job_id = ? AND q.status = 'COMPLETED' AND t.status = 'SUCCESS'`,
       [jobId],
     )
-  ).map(
-    (r): Row => ({
-      type: r.type,
-      created: Number(r.created),
-      dispatched: Number(r.dispatched),
-      started: Number(r.started),
-      completed: Number(r.completed),
-      applied: Number(r.applied),
-    }),
-  );
+  ).map((r): Row => ({
+    type: r.type,
+    created: Number(r.created),
+    dispatched: Number(r.dispatched),
+    started: Number(r.started),
+    completed: Number(r.completed),
+    applied: Number(r.applied),
+  }));
   const [job] = await dataSource.query<Array<{ seconds: string }>>(
     `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, completed_at) / 1e6 AS seconds FROM crawling_jobs WHERE id = ?`,
     [jobId],
@@ -81,7 +79,8 @@ export async function hopBreakdown(dataSource: DataSource, jobId: string): Promi
     return next < dispatches.length ? dispatches[next] - r.applied : Number.NaN;
   });
   const overhead = rows.map(
-    (r, i) => r.started - r.dispatched + (r.applied - r.completed) + (Number.isFinite(refill[i]) ? refill[i] : 0),
+    (r, i) =>
+      r.started - r.dispatched + (r.applied - r.completed) + (Number.isFinite(refill[i]) ? refill[i] : 0),
   );
   const segment = (name: string, values: number[]): Segment => ({
     name,
@@ -95,12 +94,24 @@ export async function hopBreakdown(dataSource: DataSource, jobId: string): Promi
     stored: Number(items?.n ?? 0),
     jobSeconds: Number(job?.seconds ?? Number.NaN),
     segments: [
-      segment('created → dispatched (with cap wait)', rows.map((r) => r.dispatched - r.created)),
-      segment('dispatched → started', rows.map((r) => r.started - r.dispatched)),
-      ...['FETCH', 'PARSE', 'STORE'].map((type) =>
-        segment(`work, ${type}`, by(type).map((r) => r.completed - r.started)),
+      segment(
+        'created → dispatched (with cap wait)',
+        rows.map((r) => r.dispatched - r.created),
       ),
-      segment('completed → applied', rows.map((r) => r.applied - r.completed)),
+      segment(
+        'dispatched → started',
+        rows.map((r) => r.started - r.dispatched),
+      ),
+      ...['FETCH', 'PARSE', 'STORE'].map((type) =>
+        segment(
+          `work, ${type}`,
+          by(type).map((r) => r.completed - r.started),
+        ),
+      ),
+      segment(
+        'completed → applied',
+        rows.map((r) => r.applied - r.completed),
+      ),
       segment('applied → next dispatch (refill)', refill.filter(Number.isFinite)),
       segment('orchestration per hop', overhead),
     ],

@@ -44,7 +44,9 @@ export const databasePid = (): number | undefined => pidOf('mariadbd') ?? pidOf(
 export const brokerPid = (): number | undefined => pidOf('beam.smp');
 
 /** CPU used by each part from now until the returned function is called. */
-export function cpuMeter(parts: Record<string, () => Array<number | undefined>>): () => Record<string, number> {
+export function cpuMeter(
+  parts: Record<string, () => Array<number | undefined>>,
+): () => Record<string, number> {
   const read = (): Record<string, number> =>
     Object.fromEntries(
       Object.entries(parts).map(([name, pids]) => [

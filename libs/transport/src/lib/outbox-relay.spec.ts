@@ -57,7 +57,10 @@ function quietSetup(): {
       if (sql.includes('SELECT id, created_at')) {
         figures.claims += 1;
         if (waiting === 0) figures.empty += 1;
-        return Array.from({ length: waiting }, (_, i) => ({ id: String(nextId + i + 1), created_at: new Date() }));
+        return Array.from({ length: waiting }, (_, i) => ({
+          id: String(nextId + i + 1),
+          created_at: new Date(),
+        }));
       }
       if (!sql.includes('FOR UPDATE SKIP LOCKED')) return { affectedRows: 0 };
       const taken = Array.from({ length: waiting }, () => ({

@@ -424,10 +424,7 @@ export class TaskLedger {
             WHERE ${entryKeys(sorted).sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`
         : `UPDATE crawling_queues SET status = 'FAILED', lease_until = NULL, last_error = ?, updated_at = NOW(3)
             WHERE ${entryKeys(sorted).sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`,
-      [
-        ...(failReason === undefined ? [] : [clipBytesOrNull(failReason)]),
-        ...entryKeys(sorted).params,
-      ],
+      [...(failReason === undefined ? [] : [clipBytesOrNull(failReason)]), ...entryKeys(sorted).params],
     );
     return result.affectedRows;
   }

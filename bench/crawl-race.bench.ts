@@ -12,7 +12,7 @@
  * Crawlee is installed on demand into bench/peers (npm ci does not carry it).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSampleShop, type SampleShop } from '@crawlflow/sample-shop';
 import {
@@ -48,72 +48,19 @@ const REPLICAS = {
   orchestrators: Number(settings.orchestrators ?? 1),
 };
 
-/** The demo's workflow, as a full scan: every round crawls everything, no conditional requests. */
-const DEFINITION = {
-  steps: [
-    {
-      name: 'fetch_list',
-      type: 'FETCH',
-      config: { url_pattern: '{base_url}/list?page={page}', pagination: true, max_pages: 100_000 },
-    },
-    {
-      name: 'parse_list',
-      type: 'PARSE',
-      config: {
-        parser: 'html',
-        selectors: {
-          items: '.product-item',
-          url: { selector: 'a.link', attr: 'href', type: 'url' },
-          title: '.title',
-        },
-      },
-    },
-    {
-      name: 'fetch_detail',
-      type: 'FETCH',
-      config: { url_field: 'url' },
-      error_handling: 'RETRY',
-      max_retries: 4,
-    },
-    {
-      name: 'parse_detail',
-      type: 'PARSE',
-      config: {
-        parser: 'html',
-        selectors: { sku: '.sku', name: '.name', price: '.price', description: '.description' },
-      },
-    },
-    {
-      name: 'normalise',
-      type: 'TRANSFORM',
-      config: {
-        operations: [
-          { op: 'trim', field: 'name' },
-          { op: 'regex_replace', field: 'price', pattern: '[^0-9.]', replacement: '' },
-          { op: 'to_number', field: 'price' },
-          { op: 'default', field: 'currency', value: 'KRW' },
-        ],
-      },
-    },
-    {
-      name: 'check',
-      type: 'VALIDATE',
-      error_handling: 'SKIP',
-      config: {
-        schema: {
-          type: 'object',
-          required: ['sku', 'name', 'price'],
-          properties: {
-            sku: { type: 'string', pattern: '^SKU-[0-9]+$' },
-            name: { type: 'string', minLength: 1 },
-            price: { type: 'number', minimum: 0 },
-          },
-        },
-      },
-    },
-    { name: 'store', type: 'STORE', config: { key: 'sku' } },
-  ],
-};
+/**
+ * The demo's workflow (examples/shop-products.json), run as a full scan (every round crawls
+ * everything, no conditional requests) with room for every list page.
+ */
+function raceDefinition(): Parameters<typeof insertWorkflowWithDefinition>[1] {
+  const example = JSON.parse(readFileSync(join(ROOT, 'examples', 'shop-products.json'), 'utf8')) as {
+    workflow_definition: Parameters<typeof insertWorkflowWithDefinition>[1];
+  };
+  const definition = example.workflow_definition;
+  const first = definition.steps[0];
+  first.config = { ...(first.config as object), max_pages: 100_000 };
+  return definition;
+}
 
 interface RoundFigures {
   run: string;
@@ -253,7 +200,11 @@ async function crawlflowRound(shop: SampleShop, run: 'default' | 'raised'): Prom
 
 async function workflowFor(db: TestDatabase, shop: SampleShop): Promise<string> {
   const source = await insertSource(db.dataSource, shop.url, 'race-shop');
-  return insertWorkflowWithDefinition(db.dataSource, DEFINITION, { sourceId: source, name: 'race' });
+  return insertWorkflowWithDefinition(db.dataSource, raceDefinition(), {
+    sourceId: source,
+    name: 'race',
+    workflowType: 'FULL_SCAN',
+  });
 }
 
 function cpuPerPage(figures: RoundFigures): number {

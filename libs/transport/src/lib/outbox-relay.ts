@@ -85,6 +85,7 @@ export class OutboxRelay {
       return await this.dataSource.transaction(async (manager) => {
         published = [];
         const due = await TaskLedger.claimDue(manager, this.options.batchSize, this.unmarked);
+        // Again after the claim: a sibling round may have added entries while it ran.
         const claimed = this.unmarked.size > 0 ? due.filter((e) => !this.unmarked.has(e.id)) : due;
         if (claimed.length === 0) return 0;
         for (const entry of claimed) this.unmarked.add(entry.id);

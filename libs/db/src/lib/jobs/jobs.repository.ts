@@ -35,7 +35,8 @@ export type PendingJob = Pick<
 
 /**
  * crawling_jobs as the engine writes it: creation, the start, progress counters and the end. Locks
- * are taken where the engine's decisions need them (the job row is the lock of its progress).
+ * are taken where the engine's decisions need them (the job's execution row is the lock of its
+ * progress; the job row is written last, see forProgress).
  */
 export class JobsRepository {
   /**

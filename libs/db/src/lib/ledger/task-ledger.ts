@@ -114,7 +114,9 @@ export class TaskLedger {
       skip.size > 0 ? [[...skip], limit] : [limit],
     );
     if (candidates.length === 0) return [];
-    const refs = candidates.map((row) => ({ id: String(row.id), createdAt: toSqlTimestamp(row.created_at) }));
+    const keys = entryKeys(
+      candidates.map((row) => ({ id: String(row.id), createdAt: toSqlTimestamp(row.created_at) })),
+    );
     const rows: Array<{
       id: string;
       job_id: string;
@@ -129,10 +131,10 @@ export class TaskLedger {
       `SELECT id, job_id, task_id, stage, queue_type, attempt_count, payload, created_at,
               last_error = '${LEASE_EXPIRED}' AS redispatched
          FROM crawling_queues
-        WHERE ${entryKeys(refs).sql} AND status = 'WAITING' AND scheduled_for <= NOW(3)
+        WHERE ${keys.sql} AND status = 'WAITING' AND scheduled_for <= NOW(3)
         ORDER BY queue_type, priority DESC, created_at
           FOR UPDATE SKIP LOCKED`,
-      entryKeys(refs).params,
+      keys.params,
     );
     return rows.map((row) => ({
       id: String(row.id),
@@ -158,12 +160,13 @@ export class TaskLedger {
     leaseMs: number,
   ): Promise<void> {
     if (entries.length === 0) return;
+    const keys = entryKeys(entries);
     await manager.query(
       `UPDATE crawling_queues
           SET status = 'PROCESSING', attempt_count = attempt_count + 1, dispatched_at = NOW(3),
               lease_until = NOW(3) + INTERVAL ? MICROSECOND, updated_at = NOW(3)
-        WHERE ${entryKeys(entries).sql} AND status = 'WAITING'`,
-      [leaseMs * 1000, ...entryKeys(entries).params],
+        WHERE ${keys.sql} AND status = 'WAITING'`,
+      [leaseMs * 1000, ...keys.params],
     );
   }
 
@@ -188,6 +191,7 @@ export class TaskLedger {
   ): Promise<Map<string, LedgerTaskState>> {
     if (entries.length === 0) return new Map();
     // The entry rows are the lock: every result of a task goes through its entry.
+    const keys = entryKeys(entries);
     const rows: Array<{
       id: string;
       task_id: string;
@@ -197,8 +201,8 @@ export class TaskLedger {
       created_at: Date;
     }> = await manager.query(
       `SELECT id, task_id, job_id, status, attempt_count, created_at FROM crawling_queues
-        WHERE ${entryKeys(entries).sql} FOR UPDATE`,
-      entryKeys(entries).params,
+        WHERE ${keys.sql} FOR UPDATE`,
+      keys.params,
     );
     const taskIds = rows.filter((row) => needRetryCount.has(String(row.id))).map((row) => row.task_id);
     const retries = new Map<string, number>();
@@ -241,7 +245,7 @@ export class TaskLedger {
     // With each entry's creation time the look-up is one row of the primary key (id, created_at). By
     // id alone it is a range, and the locking read of the row after it waits for whoever inserted
     // that row, typically the engine's transaction planning the next tasks (ADR 0013).
-    const keyed = sorted.every((e) => e.createdAt);
+    const keyed = allKeyed(sorted);
     const rows = jsonRows(
       ['id BIGINT', 'task_id BIGINT', 'job_id BIGINT', ...(keyed ? ['created_at DATETIME'] : [])],
       sorted.map((e) => [e.id, e.taskId, e.jobId, ...(keyed ? [e.createdAt] : [])]),
@@ -299,10 +303,11 @@ export class TaskLedger {
     const other = applied.filter((a) => a.decision.action !== 'complete');
 
     if (completed.length > 0) {
+      const keys = entryKeys(completed);
       await manager.query(
         `UPDATE crawling_queues SET status = 'COMPLETED', lease_until = NULL, updated_at = NOW(3)
-          WHERE ${entryKeys(completed).sql}`,
-        entryKeys(completed).params,
+          WHERE ${keys.sql}`,
+        keys.params,
       );
     }
     if (other.length > 0) {
@@ -416,15 +421,16 @@ export class TaskLedger {
   static async releaseExpired(db: Db, entries: readonly EntryRef[], failReason?: string): Promise<number> {
     if (entries.length === 0) return 0;
     const sorted = [...entries].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const keys = entryKeys(sorted);
     const result: { affectedRows: number } = await db.query(
       failReason === undefined
         ? `UPDATE crawling_queues
               SET status = 'WAITING', scheduled_for = NOW(3), lease_until = NULL, dispatched_at = NULL,
                   lease_expiries = lease_expiries + 1, last_error = '${LEASE_EXPIRED}', updated_at = NOW(3)
-            WHERE ${entryKeys(sorted).sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`
+            WHERE ${keys.sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`
         : `UPDATE crawling_queues SET status = 'FAILED', lease_until = NULL, last_error = ?, updated_at = NOW(3)
-            WHERE ${entryKeys(sorted).sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`,
-      [...(failReason === undefined ? [] : [clipBytesOrNull(failReason)]), ...entryKeys(sorted).params],
+            WHERE ${keys.sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`,
+      [...(failReason === undefined ? [] : [clipBytesOrNull(failReason)]), ...keys.params],
     );
     return result.affectedRows;
   }
@@ -451,10 +457,11 @@ export class TaskLedger {
    * out (a result or a heartbeat that came meanwhile wins), and then it waits for its failure.
    */
   static async claimExhausted(db: Db, entry: EntryRef): Promise<boolean> {
+    const keys = entryKeys([entry]);
     const result: { affectedRows: number } = await db.query(
       `UPDATE crawling_queues SET lease_until = NOW(3) + INTERVAL 1 MINUTE
-        WHERE ${entryKeys([entry]).sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`,
-      entryKeys([entry]).params,
+        WHERE ${keys.sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`,
+      keys.params,
     );
     return result.affectedRows === 1;
   }
@@ -545,10 +552,11 @@ export class TaskLedger {
     reason: string,
   ): Promise<number> {
     if (entries.length === 0) return 0;
+    const keys = entryKeys(entries);
     const result: { affectedRows: number } = await manager.query(
       `UPDATE crawling_queues SET status = 'FAILED', last_error = ?, updated_at = NOW(3)
-        WHERE ${entryKeys(entries).sql} AND status = 'WAITING'`,
-      [clipBytesOrNull(reason), ...entryKeys(entries).params],
+        WHERE ${keys.sql} AND status = 'WAITING'`,
+      [clipBytesOrNull(reason), ...keys.params],
     );
     // Their tasks failed (a RETRY job of the ended one takes them), not retrying for ever.
     await manager.query(
@@ -667,19 +675,19 @@ function taskStatus(decision: ResultDecision): string {
   return 'FAILED';
 }
 
+/** Every entry carries its creation time: its whole primary key (id, created_at) is known. */
+function allKeyed(entries: readonly { createdAt?: string }[]): boolean {
+  return entries.length > 0 && entries.every((e) => e.createdAt);
+}
+
 /**
- * crawling_queues is partitioned by created_at: a lookup by id alone probes every partition. When
- * every entry of a batch carries its created_at, the range of them lets MySQL prune to the few
- * partitions that hold them.
- */
-/**
- * Where-clause for exactly these entries. With every entry's creation time it names whole primary
- * keys (id, created_at): each is a one-row look-up. By id alone each is a range of the key, and a
- * locking read of it also reads the row after, waiting for whoever holds that one, typically a
- * transaction that just inserted the next entries (ADR 0013). Reads without locks may use either.
+ * Where-clause for exactly these entries, for locking statements. With every entry's creation time
+ * it names whole primary keys (id, created_at): each is a one-row look-up. By id alone each is a
+ * range of the key, and a locking read of it also reads the row after, waiting for whoever holds
+ * that one, typically a transaction that just inserted the next entries (ADR 0013).
  */
 function entryKeys(entries: readonly EntryRef[]): { sql: string; params: unknown[] } {
-  if (entries.length > 0 && entries.every((e) => e.createdAt)) {
+  if (allKeyed(entries)) {
     return {
       sql: `(id, created_at) IN (${entries.map(() => '(?, ?)').join(', ')})`,
       params: entries.flatMap((e) => [e.id, e.createdAt]),
@@ -688,14 +696,17 @@ function entryKeys(entries: readonly EntryRef[]): { sql: string; params: unknown
   return { sql: 'id IN (?)', params: [entries.map((e) => e.id)] };
 }
 
+/**
+ * crawling_queues is partitioned by created_at: a lookup by id alone probes every partition. When
+ * every entry of a batch carries its created_at, the range of them lets MySQL prune to the few
+ * partitions that hold them (for reads without locks; locking statements use entryKeys).
+ */
 function createdWithin(entries: readonly { createdAt?: string }[], alias = ''): string {
-  return entries.length > 0 && entries.every((e) => e.createdAt)
-    ? `AND ${alias}created_at BETWEEN ? AND ?`
-    : '';
+  return allKeyed(entries) ? `AND ${alias}created_at BETWEEN ? AND ?` : '';
 }
 
 function createdRange(entries: readonly { createdAt?: string }[]): string[] {
-  if (entries.length === 0 || !entries.every((e) => e.createdAt)) return [];
+  if (!allKeyed(entries)) return [];
   const times = entries.map((e) => e.createdAt as string).sort();
   return [times[0], times[times.length - 1]];
 }

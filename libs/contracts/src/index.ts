@@ -10,6 +10,7 @@ export {
 export type {
   TaskContext,
   PageSource,
+  StorePage,
   FetchOptions,
   FetchTaskPayload,
   FetchTaskOutput,

@@ -8,6 +8,7 @@ import type {
   PostStep,
   RecordProblem,
   StoreTaskOutput,
+  StorePage,
   StoreTaskPayload,
   TaskContext,
 } from './step-payloads';
@@ -79,7 +80,20 @@ export function parseTaskContext(value: unknown, path = '$.ctx'): TaskContext {
     ...(ctx.page !== undefined ? { page: expectInt(ctx.page, `${path}.page`, 0, 1_000_000) } : {}),
     ...(ctx.depth !== undefined ? { depth: expectInt(ctx.depth, `${path}.depth`, 0, 1000) } : {}),
     ...(ctx.source !== undefined ? { source: pageSource(ctx.source, `${path}.source`) } : {}),
+    ...(ctx.pages !== undefined ? { pages: storePages(ctx.pages, `${path}.pages`) } : {}),
   };
+}
+
+function storePages(value: unknown, path: string): StorePage[] {
+  if (!Array.isArray(value) || value.length === 0)
+    throw new SchemaError(path, 'expected a non-empty array of pages');
+  return value.map((item, i) => {
+    const page = expectRecord(item, `${path}[${i}]`);
+    return {
+      ...(page.source !== undefined ? { source: pageSource(page.source, `${path}[${i}].source`) } : {}),
+      records: expectInt(page.records, `${path}[${i}].records`, 0, Number.MAX_SAFE_INTEGER),
+    };
+  });
 }
 
 function pageSource(value: unknown, path: string): PageSource {
@@ -246,11 +260,16 @@ function parsePayload(value: unknown, path: string): ParseTaskPayload {
 
 function storePayload(value: unknown, path: string): StoreTaskPayload {
   const payload = expectRecord(value, path);
+  const ctx = parseTaskContext(payload.ctx, `${path}.ctx`);
+  const items = records(payload.records, `${path}.records`);
+  const counted = ctx.pages?.reduce((sum, page) => sum + page.records, 0);
+  if (counted !== undefined && counted !== items.length)
+    throw new SchemaError(`${path}.ctx.pages`, `counts ${counted} records, the task has ${items.length}`);
   return {
-    ctx: parseTaskContext(payload.ctx, `${path}.ctx`),
+    ctx,
     workflow_id: expectId(payload.workflow_id, `${path}.workflow_id`),
     key: expectString(payload.key, `${path}.key`, 200),
-    records: records(payload.records, `${path}.records`),
+    records: items,
   };
 }
 

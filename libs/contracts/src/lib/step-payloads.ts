@@ -16,6 +16,17 @@ export interface TaskContext {
    * fetched, and the validators to keep for its URL once everything that follows it succeeded.
    */
   source?: PageSource;
+  /**
+   * A STORE coalesced from the records of several pages (one applied batch of PARSE results): each
+   * page's source and how many of the task's records, in order, came from it.
+   */
+  pages?: StorePage[];
+}
+
+/** One page's share of a coalesced STORE task's records. */
+export interface StorePage {
+  source?: PageSource;
+  records: number;
 }
 
 /** A fetched page as the tasks after its FETCH know it. */
@@ -113,7 +124,10 @@ export interface ParseTaskOutput {
 }
 
 export interface StoreTaskPayload {
-  /** ctx.source: the page the records came from (its fetch time orders the writes). */
+  /**
+   * ctx.source: the page the records came from (its fetch time orders the writes); ctx.pages instead
+   * when they came from several pages.
+   */
   ctx: TaskContext;
   workflow_id: string;
   key: string;

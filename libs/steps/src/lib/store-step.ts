@@ -15,6 +15,14 @@ export function storeStep(dataSource: DataSource): (task: TaskMessage) => Promis
         key: payload.key,
         records: payload.records,
         ...(payload.ctx.source?.fetched_at ? { fetchedAt: payload.ctx.source.fetched_at } : {}),
+        ...(payload.ctx.pages
+          ? {
+              pages: payload.ctx.pages.map((page) => ({
+                records: page.records,
+                ...(page.source?.fetched_at ? { fetchedAt: page.source.fetched_at } : {}),
+              })),
+            }
+          : {}),
       });
       // Only now, just before the commit, the job's status under a shared lock: a cancel (which
       // locks the job) comes wholly before these writes (they roll back) or after them, and the

@@ -178,4 +178,56 @@ describe('storeItems (real MariaDB/MySQL)', () => {
     [row] = await rows();
     expect([row.data, String(row.job_id)]).toEqual([{ sku: 'SKU-1', price: 300 }, '3']);
   });
+
+  it('stores records of several pages in one call, each ordered by the fetch time of its page', async () => {
+    await storeItems(db.dataSource.manager, {
+      workflowId,
+      jobId: 1,
+      key: 'sku',
+      records: [{ sku: 'OLD', price: 5 }],
+      fetchedAt: '2026-01-01 10:00:05.000',
+    });
+    const result = await storeItems(db.dataSource.manager, {
+      workflowId,
+      jobId: 2,
+      key: 'sku',
+      // Page one (fetched at :09) has NEW and DUP; page two (fetched at :01) has OLD and DUP.
+      records: [
+        { sku: 'NEW', price: 1 },
+        { sku: 'DUP', price: 9 },
+        { sku: 'OLD', price: 1 },
+        { sku: 'DUP', price: 1 },
+      ],
+      pages: [
+        { fetchedAt: '2026-01-01 10:00:09.000', records: 2 },
+        { fetchedAt: '2026-01-01 10:00:01.000', records: 2 },
+      ],
+    });
+    expect(result).toMatchObject({ inserted: 2, updated: 0, unchanged: 0, skipped: 2 });
+    expect(result.skipReasons.join('\n')).toMatch(/OLD.*a later fetch of it is stored/);
+    expect(result.skipReasons.join('\n')).toMatch(/DUP.*superseded by a record of a later fetch/);
+    const stored = Object.fromEntries((await rows()).map((row) => [row.item_key, row.data]));
+    expect(stored).toEqual({
+      DUP: { sku: 'DUP', price: 9 },
+      NEW: { sku: 'NEW', price: 1 },
+      OLD: { sku: 'OLD', price: 5 },
+    });
+    const [fetched] = await db.dataSource.query(
+      "SELECT DATE_FORMAT(fetched_at, '%s') AS at FROM crawled_items WHERE workflow_id = ? AND item_key = 'DUP'",
+      [workflowId],
+    );
+    expect(fetched.at).toBe('09');
+  });
+
+  it('refuses pages that do not count the records', async () => {
+    await expect(
+      storeItems(db.dataSource.manager, {
+        workflowId,
+        jobId: 1,
+        key: 'sku',
+        records: [{ sku: 'A' }, { sku: 'B' }],
+        pages: [{ records: 1 }],
+      }),
+    ).rejects.toThrow(/pages count 1 records, the input has 2/);
+  });
 });

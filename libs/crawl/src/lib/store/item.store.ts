@@ -15,6 +15,11 @@ export interface StoreItemsInput {
    * stored item from a later fetch is left as it is (overlapping jobs, a re-run after a lease).
    */
   fetchedAt?: string;
+  /**
+   * Records of several pages (a coalesced STORE), in order: the first `records` came from the first
+   * page, fetched at its `fetchedAt`, and so on. Instead of `fetchedAt`.
+   */
+  pages?: ReadonlyArray<{ fetchedAt?: string; records: number }>;
   /** Rows per statement (default 500). */
   batchSize?: number;
 }
@@ -36,6 +41,7 @@ interface Row {
   folded: string;
   data: string;
   hash: string;
+  fetchedAt: string | null;
 }
 
 const MAX_KEY_CHARS = 255; // item_key varchar(255) counts characters
@@ -55,12 +61,18 @@ export async function storeItems(manager: EntityManager, input: StoreItemsInput)
     result.skipped += 1;
     if (result.skipReasons.length < MAX_REASONS) result.skipReasons.push(reason);
   };
-  // Last record wins for a key repeated in the input (as it would if stored one after the other).
+  // For a key repeated in the input, the record of the latest fetch wins, the last one of equal
+  // fetches (as if they were stored one after the other).
   const rows = new Map<string, Row>();
+  const fetchedAt = fetchTimes(input);
   input.records.forEach((record, index) => {
-    const row = toRow(record, input.key, index, skip);
+    const row = toRow(record, input.key, index, fetchedAt(index), skip);
     if (!row) return;
     const earlier = rows.get(row.folded);
+    if (earlier && newer(earlier.fetchedAt, row.fetchedAt)) {
+      skip(`record with key "${row.key}" superseded by a record of a later fetch in the batch`);
+      return;
+    }
     if (earlier) skip(`record with key "${earlier.key}" superseded by a later record with the same key`);
     rows.delete(row.folded);
     rows.set(row.folded, row);
@@ -81,19 +93,14 @@ export async function storeItems(manager: EntityManager, input: StoreItemsInput)
     for (const row of batch) {
       const stored = known.get(row.folded);
       if (stored === undefined) result.inserted += 1;
-      else if (input.fetchedAt && stored.fetchedAt && stored.fetchedAt > input.fetchedAt)
+      else if (newer(stored.fetchedAt, row.fetchedAt))
         skip(`record with key "${row.key}": a later fetch of it is stored`);
       else if (stored.hash === row.hash) result.unchanged += 1;
       else result.updated += 1;
     }
     await ItemsRepository.upsert(
       manager,
-      {
-        workflowId: String(input.workflowId),
-        jobId: String(input.jobId),
-        now,
-        fetchedAt: input.fetchedAt ?? null,
-      },
+      { workflowId: String(input.workflowId), jobId: String(input.jobId), now },
       batch,
     );
   }
@@ -101,10 +108,27 @@ export async function storeItems(manager: EntityManager, input: StoreItemsInput)
   return { ...result, ...(last ? { lastKey: last.key } : {}) };
 }
 
+/** Each record's fetch time: the input's one, or that of the page it came from. */
+function fetchTimes(input: StoreItemsInput): (index: number) => string | null {
+  if (!input.pages) return () => input.fetchedAt ?? null;
+  const times: Array<string | null> = [];
+  for (const page of input.pages)
+    for (let i = 0; i < page.records; i += 1) times.push(page.fetchedAt ?? null);
+  if (times.length !== input.records.length)
+    throw new Error(`pages count ${times.length} records, the input has ${input.records.length}`);
+  return (index) => times[index];
+}
+
+/** Whether `a` comes from a strictly later fetch than `b` (an unknown time is never later). */
+function newer(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && a > b;
+}
+
 function toRow(
   record: unknown,
   keyField: string,
   index: number,
+  fetchedAt: string | null,
   skip: (reason: string) => void,
 ): Row | undefined {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -126,7 +150,7 @@ function toRow(
     skip(`record ${index}: key longer than ${MAX_KEY_CHARS} characters (${key.slice(0, 40)}…)`);
     return undefined;
   }
-  return { key, folded: foldKey(key), data: canonicalJson(record), hash: contentHash(record) };
+  return { key, folded: foldKey(key), data: canonicalJson(record), hash: contentHash(record), fetchedAt };
 }
 
 /**

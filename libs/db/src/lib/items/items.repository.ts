@@ -13,6 +13,8 @@ export interface ItemRow {
   key: string;
   data: string;
   hash: string;
+  /** When the page behind the record was fetched (database time), or null when unknown. */
+  fetchedAt: string | null;
 }
 
 /** crawled_items: stored results, one per (workflow_id, item_key), upserted by STORE tasks. */
@@ -68,7 +70,7 @@ export class ItemsRepository {
    */
   static async upsert(
     db: Db,
-    input: { workflowId: string; jobId: string; now: string; fetchedAt: string | null },
+    input: { workflowId: string; jobId: string; now: string },
     rows: readonly ItemRow[],
   ): Promise<void> {
     if (rows.length === 0) return;
@@ -83,7 +85,7 @@ export class ItemsRepository {
         input.now,
         input.now,
         input.now,
-        input.fetchedAt,
+        row.fetchedAt,
       );
       return '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
     });

@@ -1,4 +1,4 @@
-import type { PageSource } from '@crawlflow/contracts';
+import type { PageSource, StoreTaskPayload } from '@crawlflow/contracts';
 import { emptyState } from './execution-state';
 import {
   applied,
@@ -17,6 +17,7 @@ import {
   WORKFLOW_VERSION,
 } from './execution.fixtures';
 import type { JobState } from './job-reducer';
+import { MAX_STORE_RECORDS } from './task-planner';
 
 const shop = listDetailStore();
 
@@ -89,6 +90,49 @@ describe('reduceResults', () => {
         },
       ]);
       expect(delta.validators).toEqual([]);
+    });
+
+    it('the STOREs of several pages in one batch become one task with each page and its share', () => {
+      const pages = [1, 2, 3].map((n) => pageSource(`https://shop.test/p/${n}`, { etag: `"d${n}"` }));
+      const delta = reduce(
+        shop,
+        pages.map((source, i) =>
+          applied(
+            parsed({ step: 3, source }, { page_id: String(60 + i), records: [product(i), product(i + 10)] }),
+          ),
+        ),
+      );
+      expect(delta.planned).toEqual([
+        {
+          stepIndex: 4,
+          taskType: 'STORE',
+          targetUrl: null,
+          payload: {
+            ctx: { step: 4, pages: pages.map((source) => ({ source, records: 2 })) },
+            workflow_id: WORKFLOW_ID,
+            key: 'sku',
+            records: [product(0), product(10), product(1), product(11), product(2), product(12)],
+          },
+        },
+      ]);
+      expect(delta.pagesDone).toEqual(['60', '61', '62']);
+      expect(delta.validators).toEqual([]);
+    });
+
+    it('a coalesced STORE holds at most MAX_STORE_RECORDS records; a larger page stays whole', () => {
+      const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => product(from + i));
+      const delta = reduce(shop, [
+        applied(parsed({ step: 3 }, { records: many(0, 300) })),
+        applied(parsed({ step: 3 }, { records: many(300, 300) })),
+        applied(parsed({ step: 3 }, { records: many(600, 200) })),
+        applied(parsed({ step: 3 }, { records: many(800, MAX_STORE_RECORDS + 1) })),
+      ]);
+      const sizes = delta.planned.map((task) => (task.payload as StoreTaskPayload).records.length);
+      expect(sizes).toEqual([300, 500, MAX_STORE_RECORDS + 1]);
+      expect((delta.planned[1].payload as StoreTaskPayload).ctx.pages).toEqual([
+        { records: 300 },
+        { records: 200 },
+      ]);
     });
 
     it('a page with no STORE after it keeps its validators now, with its record count', () => {

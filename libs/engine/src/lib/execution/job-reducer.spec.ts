@@ -219,6 +219,27 @@ describe('reduceResults', () => {
       ]);
     });
 
+    it('a coalesced STORE keeps the validators of each page behind it, with its share of the records', () => {
+      const other = pageSource('https://shop.test/p/2', { last_modified: 'Tue, 01 Dec 2026 10:00:00 GMT' });
+      const result = taskResult(
+        shop,
+        { step: 4, pages: [{ source: page, records: 2 }, { records: 1 }, { source: other, records: 3 }] },
+        { output: { inserted: 5, skipped: 1 } },
+      );
+      const delta = reduce(shop, [applied(result)]);
+      expect(delta.validators).toEqual([
+        { workflowId: WORKFLOW_ID, url: page.url, etag: '"d1"', version: WORKFLOW_VERSION, recordCount: 2 },
+        {
+          workflowId: WORKFLOW_ID,
+          url: other.url,
+          lastModified: 'Tue, 01 Dec 2026 10:00:00 GMT',
+          version: WORKFLOW_VERSION,
+          recordCount: 3,
+        },
+      ]);
+      expect(delta.state.stored).toEqual({ inserted: 5, updated: 0, unchanged: 0, skipped: 1 });
+    });
+
     it('a STORE that wrote nothing keeps the last_item_id it had', () => {
       const state = listState({
         last_item_id: 'sku-3',

@@ -19,6 +19,7 @@ import { isEndOfList, stepIndexOf } from './result-decision';
 import {
   advancePagination,
   beyondLastPage,
+  coalesceStores,
   fansOut,
   fetchTask,
   linksInScope,
@@ -160,6 +161,7 @@ export function reduceResults(
     else if (step.type === 'STORE') reduceStore(delta, at, context, result);
   }
   delta.state.in_flight = Math.max(0, (delta.state.in_flight ?? 0) - delta.processed);
+  delta.planned = coalesceStores(delta.planned);
   return delta;
 }
 
@@ -281,11 +283,15 @@ function reduceStore(delta: JobDelta, at: Step, context: ReduceContext, result: 
   stored.skipped += output.skipped;
   at.figures.records += output.inserted + output.updated + output.unchanged;
   if (output.last_key !== undefined) delta.state.last_item_id = output.last_key;
-  if (at.ctx.source) {
+  // Each page behind the records keeps its validators, with its share of them.
+  const records = output.inserted + output.updated + output.unchanged + output.skipped;
+  const pages = at.ctx.pages ?? (at.ctx.source ? [{ source: at.ctx.source, records }] : []);
+  for (const page of pages) {
+    if (!page.source) continue;
     delta.validators.push({
-      ...keepValidators(context.runtime.workflowId, at.ctx.source),
+      ...keepValidators(context.runtime.workflowId, page.source),
       version: context.runtime.version,
-      recordCount: output.inserted + output.updated + output.unchanged + output.skipped,
+      recordCount: page.records,
     });
   }
 }

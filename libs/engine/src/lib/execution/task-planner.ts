@@ -7,6 +7,7 @@ import {
   type ParseTaskOutput,
   type ParseTaskPayload,
   type PostStep,
+  type StorePage,
   type StepDefinition,
   type Stage,
   type StagePayload,
@@ -238,6 +239,55 @@ export function planRecords(
     });
   }
   return plan;
+}
+
+/** Records of one coalesced STORE task at most: one read and one upsert of the store's batches. */
+export const MAX_STORE_RECORDS = 500;
+/** Serialised records of one coalesced STORE task at most. */
+const MAX_STORE_BYTES = 1024 * 1024;
+
+/**
+ * The STOREs one batch of results plans, coalesced: the records of several pages go to the store
+ * worker as one task (one ledger entry, one message, one transaction) of up to MAX_STORE_RECORDS
+ * records and MAX_STORE_BYTES, never waiting for more. ctx.pages keeps each page's source and share
+ * of the records; a STORE alone keeps its ctx.source. The other tasks keep their order.
+ */
+export function coalesceStores(planned: readonly PlannedTask[]): PlannedTask[] {
+  const tasks: PlannedTask[] = [];
+  const open = new Map<number, { task: PlannedTask; pages: StorePage[]; bytes: number }>();
+  for (const task of planned) {
+    if (task.taskType !== 'STORE') {
+      tasks.push(task);
+      continue;
+    }
+    const payload = task.payload as StoreTaskPayload;
+    const bytes = JSON.stringify(payload.records).length;
+    const page: StorePage = {
+      ...(payload.ctx.source ? { source: payload.ctx.source } : {}),
+      records: payload.records.length,
+    };
+    const bucket = open.get(task.stepIndex);
+    const into = bucket?.task.payload as StoreTaskPayload | undefined;
+    if (
+      bucket &&
+      into &&
+      into.records.length + payload.records.length <= MAX_STORE_RECORDS &&
+      bucket.bytes + bytes <= MAX_STORE_BYTES
+    ) {
+      bucket.pages.push(page);
+      bucket.bytes += bytes;
+      bucket.task.payload = {
+        ...into,
+        ctx: { step: into.ctx.step, pages: bucket.pages },
+        records: [...into.records, ...payload.records],
+      };
+      continue;
+    }
+    const fresh = { ...task };
+    open.set(task.stepIndex, { task: fresh, pages: [page], bytes });
+    tasks.push(fresh);
+  }
+  return tasks;
 }
 
 /** Site crawl: which extracted links are in scope (the frontier then drops those already seen). */

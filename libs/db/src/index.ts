@@ -100,7 +100,12 @@ export {
   type TargetView,
 } from './lib/catalog';
 export { withDeadlockRetry } from './lib/with-deadlock-retry';
-export { WorkflowsRepository, type NewStepRow, type NewWorkflowRow } from './lib/workflows';
+export {
+  WorkflowsRepository,
+  type NewStepRow,
+  type NewWorkflowRow,
+  type WorkflowHead,
+} from './lib/workflows';
 export {
   IntervalHistoryRepository,
   ScheduleClaimRepository,

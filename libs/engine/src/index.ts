@@ -7,11 +7,13 @@ export { fetchTask, type PlannedTask, type PlaceholderScopes } from './lib/execu
 export { loadWorkflowRuntime, RuntimeCache, type WorkflowRuntime } from './lib/execution/workflow-runtime';
 export {
   createJob,
+  createScheduledJobs,
   JOB_TYPES,
   type JobType,
   type JobDependency,
   type NewJob,
   type CreatedJob,
+  type ScheduledRun,
 } from './lib/jobs/job-factory';
 export { WORKFLOW_TYPES, type WorkflowTypeName, type WorkflowRow } from './lib/workflows/workflow-rows';
 export {

@@ -1,3 +1,4 @@
+import { In } from 'typeorm';
 import { Db, repositoryOf } from '../db';
 import { CrawlSource, CrawlTarget, CrawlingWorkflow, TargetType, TargetWorkflowMapping } from '../entities';
 
@@ -24,6 +25,16 @@ export class CatalogLookups {
 
   static async targetExists(db: Db, targetId: string): Promise<boolean> {
     return repositoryOf(db, CrawlTarget).existsBy({ id: targetId });
+  }
+
+  /** Which of these targets exist. */
+  static async existingTargets(db: Db, targetIds: readonly string[]): Promise<Set<string>> {
+    if (targetIds.length === 0) return new Set();
+    const rows = await repositoryOf(db, CrawlTarget).find({
+      where: { id: In([...targetIds]) },
+      select: { id: true },
+    });
+    return new Set(rows.map((row) => String(row.id)));
   }
 
   /** The source a workflow crawls (its base_url fills `{base_url}`), if it names one. */

@@ -1,6 +1,7 @@
 import type { JobStatus, JobType, TerminalJobStatus } from '@crawlflow/contracts';
 import { In, LessThan, type FindOptionsWhere } from 'typeorm';
 import { Db, managerOf, repositoryOf } from '../db';
+import { databaseErrorCode } from '../db-errors';
 import { CrawlingJob, CrawlingJobArchive, JobDependency } from '../entities';
 import { clipBytesOrNull } from '../ledger/text-bytes';
 
@@ -219,8 +220,7 @@ export class JobsRepository {
       const result = await jobs.insert({ ...row, status: 'PENDING' });
       return { id: String(result.identifiers[0].id), created: true };
     } catch (error) {
-      const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code;
-      if (code !== 'ER_DUP_ENTRY' && (error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
+      if (databaseErrorCode(error) !== 'ER_DUP_ENTRY') throw error;
       const existing = row.idempotencyKey
         ? await jobs.findOne({ where: { idempotencyKey: row.idempotencyKey }, select: { id: true } })
         : await jobs.findOne({
@@ -230,6 +230,71 @@ export class JobsRepository {
       if (!existing) throw error;
       return { id: String(existing.id), created: false };
     }
+  }
+
+  /**
+   * The jobs of many schedules' due runs at once: a run whose (schedule_id, scheduled_at) already
+   * has a job gets that one (created false), the others are inserted together. SQL: one read of
+   * uq_jobs_schedule_run, one multi-row INSERT and one read back of the new ids, where insertOrFind
+   * takes two statements a job. When another replica inserts one of the same runs meanwhile, the
+   * INSERT fails whole and each run goes through insertOrFind.
+   */
+  static async insertScheduled(
+    db: Db,
+    rows: ReadonlyArray<NewJobRow & { scheduleId: string; scheduledAt: Date }>,
+  ): Promise<Array<{ id: string; created: boolean }>> {
+    if (rows.length === 0) return [];
+    const manager = managerOf(db);
+    const keyOf = (scheduleId: unknown, at: Date): string => `${String(scheduleId)}@${at.getTime()}`;
+    const idsOf = async (of: typeof rows): Promise<Map<string, string>> => {
+      const found: Array<{ id: string | number; schedule_id: string | number; scheduled_at: Date }> =
+        await manager.query(
+          `SELECT id, schedule_id, scheduled_at FROM crawling_jobs WHERE (schedule_id, scheduled_at) IN (${of
+            .map(() => '(?, ?)')
+            .join(', ')})`,
+          of.flatMap((row) => [row.scheduleId, row.scheduledAt]),
+        );
+      return new Map(
+        found.map((row) => [keyOf(row.schedule_id, new Date(row.scheduled_at)), String(row.id)]),
+      );
+    };
+    const existing = await idsOf(rows);
+    const fresh = rows.filter((row) => !existing.has(keyOf(row.scheduleId, row.scheduledAt)));
+    if (fresh.length > 0) {
+      try {
+        await manager.query(
+          `INSERT INTO crawling_jobs
+           (schedule_id, workflow_id, workflow_version, target_id, job_type, status, priority, params, idempotency_key, scheduled_at)
+         VALUES ${fresh.map(() => "(?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)").join(', ')}`,
+          fresh.flatMap((row) => [
+            row.scheduleId,
+            row.workflowId,
+            row.workflowVersion,
+            row.targetId,
+            row.jobType,
+            row.priority,
+            row.params,
+            row.idempotencyKey,
+            row.scheduledAt,
+          ]),
+        );
+      } catch (error) {
+        if (databaseErrorCode(error) !== 'ER_DUP_ENTRY') throw error;
+        const one: Array<{ id: string; created: boolean }> = [];
+        for (const row of rows) one.push(await JobsRepository.insertOrFind(db, row));
+        return one;
+      }
+    }
+    const inserted = fresh.length > 0 ? await idsOf(fresh) : new Map<string, string>();
+    return rows.map((row) => {
+      const key = keyOf(row.scheduleId, row.scheduledAt);
+      const id = existing.get(key);
+      if (id !== undefined) return { id, created: false };
+      const created = inserted.get(key);
+      if (created === undefined)
+        throw new Error(`job of schedule ${row.scheduleId} not found after its insert`);
+      return { id: created, created: true };
+    });
   }
 
   /** Which of these job ids exist, live or archived. */

@@ -1,1 +1,6 @@
-export { WorkflowsRepository, type NewStepRow, type NewWorkflowRow } from './workflows.repository';
+export {
+  WorkflowsRepository,
+  type NewStepRow,
+  type NewWorkflowRow,
+  type WorkflowHead,
+} from './workflows.repository';

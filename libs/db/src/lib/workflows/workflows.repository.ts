@@ -22,10 +22,22 @@ export interface NewStepRow {
   maxRetries: number;
 }
 
+export type WorkflowHead = Pick<CrawlingWorkflow, 'id' | 'version' | 'isActive' | 'workflowType'>;
+
 /** crawling_workflows with their versions and step rows: what the workflow store reads and writes. */
 export class WorkflowsRepository {
   static async find(db: Db, id: string): Promise<CrawlingWorkflow | undefined> {
     return (await repositoryOf(db, CrawlingWorkflow).findOneBy({ id })) ?? undefined;
+  }
+
+  /** What creating a job needs of each of these workflows, without their definitions. */
+  static async heads(db: Db, ids: readonly string[]): Promise<Map<string, WorkflowHead>> {
+    if (ids.length === 0) return new Map();
+    const rows = await repositoryOf(db, CrawlingWorkflow).find({
+      where: { id: In([...ids]) },
+      select: { id: true, version: true, isActive: true, workflowType: true },
+    });
+    return new Map(rows.map((row) => [String(row.id), row]));
   }
 
   static async exists(db: Db, id: string): Promise<boolean> {

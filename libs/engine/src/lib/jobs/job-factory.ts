@@ -1,7 +1,7 @@
 import type { JobType } from '@crawlflow/contracts';
-import { CatalogLookups, JobsRepository, WorkflowsRepository } from '@crawlflow/db';
+import { CatalogLookups, JobsRepository, WorkflowsRepository, type NewJobRow } from '@crawlflow/db';
 import type { EntityManager } from 'typeorm';
-import { invalid, notFound } from '../engine-errors';
+import { invalid, notFound, type EngineError } from '../engine-errors';
 import { selectWorkflowForTarget } from '../selection/workflow-selection';
 
 // Callers of the engine take the job types from here too; they are defined once, in contracts.
@@ -71,6 +71,65 @@ export async function createJob(manager: EntityManager, input: NewJob): Promise<
   });
   if (job.created) await JobsRepository.addDependencies(manager, job.id, input.dependsOn ?? []);
   return job;
+}
+
+/** A schedule's due run, as the scheduler fires it. */
+export interface ScheduledRun {
+  scheduleId: string;
+  scheduledAt: Date;
+  workflowId: string;
+  targetId: string | null;
+  priority: number;
+}
+
+/**
+ * The jobs of many schedules' due runs in a few statements (the scheduler's tick), with the checks
+ * createJob makes: each run gets its job (created, or the one its due time already has) or the
+ * EngineError that refuses it (a workflow gone or inactive, a target gone, a bad priority).
+ */
+export async function createScheduledJobs(
+  manager: EntityManager,
+  runs: readonly ScheduledRun[],
+): Promise<Array<CreatedJob | EngineError>> {
+  const workflows = await WorkflowsRepository.heads(manager, [...new Set(runs.map((run) => run.workflowId))]);
+  const targets = await CatalogLookups.existingTargets(manager, [
+    ...new Set(runs.flatMap((run) => (run.targetId ? [run.targetId] : []))),
+  ]);
+  const outcomes: Array<CreatedJob | EngineError | undefined> = [];
+  const rows: Array<NewJobRow & { scheduleId: string; scheduledAt: Date }> = [];
+  const rowOf: number[] = [];
+  for (const run of runs) {
+    const workflow = workflows.get(run.workflowId);
+    const refusal = !workflow
+      ? notFound(`workflow ${run.workflowId} does not exist`)
+      : !workflow.isActive
+        ? invalid(`workflow ${run.workflowId} is not active`, 'workflow_id')
+        : run.targetId && !targets.has(run.targetId)
+          ? notFound(`target ${run.targetId} does not exist`)
+          : !Number.isInteger(run.priority) || run.priority < 1 || run.priority > 10
+            ? invalid('priority must be a whole number from 1 to 10', 'priority')
+            : undefined;
+    outcomes.push(refusal);
+    if (refusal || !workflow) continue;
+    rowOf.push(outcomes.length - 1);
+    rows.push({
+      scheduleId: run.scheduleId,
+      scheduledAt: run.scheduledAt,
+      workflowId: String(workflow.id),
+      workflowVersion: workflow.version,
+      targetId: run.targetId,
+      jobType: defaultJobType(workflow.workflowType),
+      priority: run.priority,
+      params: null,
+      idempotencyKey: null,
+    });
+  }
+  const jobs = await JobsRepository.insertScheduled(manager, rows);
+  jobs.forEach((job, i) => (outcomes[rowOf[i]] = job));
+  return outcomes.map((outcome, i) => {
+    if (!outcome) throw new Error(`due run ${i} of the batch has no outcome`);
+    return outcome;
+  });
 }
 
 /**

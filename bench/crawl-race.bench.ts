@@ -12,21 +12,19 @@
  * Crawlee is installed on demand into bench/peers (npm ci does not carry it).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSampleShop, type SampleShop } from '@crawlflow/sample-shop';
 import {
   createTestDatabase,
   createTestVhost,
-  insertSource,
-  insertWorkflowWithDefinition,
   startAppCluster,
   type AppCluster,
   type ClusterApp,
-  type TestDatabase,
 } from '@crawlflow/testing';
 import { hopBreakdown, type HopBreakdown } from './race/hop-breakdown';
 import { brokerPid, cpuMeter, databasePid, machineMeter, median } from './support/cpu-meter';
+import { api, jobFinished, shopWorkflow } from './support/shop-crawl';
 
 const ROOT = join(__dirname, '..');
 const PEERS = join(ROOT, 'bench', 'peers');
@@ -47,20 +45,6 @@ const REPLICAS = {
   parse: Number(settings.parseWorkers ?? 1),
   orchestrators: Number(settings.orchestrators ?? 1),
 };
-
-/**
- * The demo's workflow (examples/shop-products.json), run as a full scan (every round crawls
- * everything, no conditional requests) with room for every list page.
- */
-function raceDefinition(): Parameters<typeof insertWorkflowWithDefinition>[1] {
-  const example = JSON.parse(readFileSync(join(ROOT, 'examples', 'shop-products.json'), 'utf8')) as {
-    workflow_definition: Parameters<typeof insertWorkflowWithDefinition>[1];
-  };
-  const definition = example.workflow_definition;
-  const first = definition.steps[0];
-  first.config = { ...(first.config as object), max_pages: 100_000 };
-  return definition;
-}
 
 interface RoundFigures {
   run: string;
@@ -112,16 +96,6 @@ const bareRound = (shop: SampleShop): Promise<RoundFigures> =>
     String(CONCURRENCY),
   ]);
 
-async function api<T>(cluster: AppCluster, method: string, path: string, body?: object): Promise<T> {
-  const answer = await fetch(`http://127.0.0.1:${cluster.basePort}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
-  return (await answer.json()) as T;
-}
-
 /** Extra replicas beside the cluster's one of each app. */
 function replicaApps(): ClusterApp[] {
   return [
@@ -145,7 +119,7 @@ async function crawlflowRound(shop: SampleShop, run: 'default' | 'raised'): Prom
     const cluster = await startAppCluster(env);
     clusters.push(cluster);
     for (const app of replicaApps()) clusters.push(await startAppCluster(env, [app]));
-    const workflowId = await workflowFor(db, shop);
+    const workflowId = await shopWorkflow(db, shop, 'race');
     if (run === 'raised') {
       await api(cluster, 'PUT', `/api/workflows/${workflowId}/parallelism`, {
         max_parallel_jobs: 5,
@@ -171,14 +145,7 @@ async function crawlflowRound(shop: SampleShop, run: 'default' | 'raised'): Prom
     });
     const machine = machineMeter();
     const job = await api<{ id: string }>(cluster, 'POST', `/api/workflows/${workflowId}/jobs`, {});
-    for (;;) {
-      const state = await api<{ status: string }>(cluster, 'GET', `/api/jobs/${job.id}`);
-      if (!['PENDING', 'RUNNING', 'PAUSED'].includes(state.status)) {
-        if (state.status !== 'SUCCESS') throw new Error(`job ${job.id} ended ${state.status}`);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await jobFinished(cluster, String(job.id));
     const cpu = meter();
     const busy = machine();
     const hops = await hopBreakdown(db.dataSource, String(job.id));
@@ -196,15 +163,6 @@ async function crawlflowRound(shop: SampleShop, run: 'default' | 'raised'): Prom
     await db.drop();
     await vhost.delete();
   }
-}
-
-async function workflowFor(db: TestDatabase, shop: SampleShop): Promise<string> {
-  const source = await insertSource(db.dataSource, shop.url, 'race-shop');
-  return insertWorkflowWithDefinition(db.dataSource, raceDefinition(), {
-    sourceId: source,
-    name: 'race',
-    workflowType: 'FULL_SCAN',
-  });
 }
 
 function cpuPerPage(figures: RoundFigures): number {

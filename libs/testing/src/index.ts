@@ -32,5 +32,5 @@ export {
 } from './engine-harness';
 export { startRoutedServer, taskFailure, type RouteHandler, type RoutedServer } from './routed-server';
 export { seedLargeLedger, CLAIM_QUERY } from './large-ledger';
-export { startAppCluster, type ClusterApp, type AppCluster } from './app-cluster';
+export { CLUSTER_APPS, startAppCluster, type ClusterApp, type AppCluster } from './app-cluster';
 export { killDatabase, startDatabase } from './database-control';

@@ -24,6 +24,7 @@ import {
 } from '@crawlflow/testing';
 import { hopBreakdown, type HopBreakdown } from './race/hop-breakdown';
 import { brokerPid, cpuMeter, databasePid, machineMeter, median } from './support/cpu-meter';
+import { databaseLoad } from './support/database-load';
 import { api, jobFinished, shopWorkflow } from './support/shop-crawl';
 
 const ROOT = join(__dirname, '..');
@@ -55,6 +56,8 @@ interface RoundFigures {
   cpu: Record<string, number>;
   busy: number;
   hops?: HopBreakdown;
+  /** What the database server did during the job (growth of its global counters). */
+  database?: Record<string, number>;
 }
 
 function ensurePeers(): void {
@@ -144,10 +147,12 @@ async function crawlflowRound(shop: SampleShop, run: 'default' | 'raised'): Prom
       scheduler: () => pids('scheduler'),
     });
     const machine = machineMeter();
+    const load = await databaseLoad(db.dataSource);
     const job = await api<{ id: string }>(cluster, 'POST', `/api/workflows/${workflowId}/jobs`, {});
     await jobFinished(cluster, String(job.id));
     const cpu = meter();
     const busy = machine();
+    const database = await load();
     const hops = await hopBreakdown(db.dataSource, String(job.id));
     return {
       run,
@@ -157,6 +162,7 @@ async function crawlflowRound(shop: SampleShop, run: 'default' | 'raised'): Prom
       cpu,
       busy,
       hops,
+      database,
     };
   } finally {
     for (const cluster of clusters.reverse()) await cluster.stop();
@@ -183,9 +189,19 @@ function describe(figures: RoundFigures): string {
   );
 }
 
-function describeHops(hops: HopBreakdown): string[] {
+function describeHops(hops: HopBreakdown, database?: Record<string, number>): string[] {
   const ms = (v: number): string => `${v.toFixed(0)}`;
+  const per = (total: number, by: number): string => (total / by).toFixed(total / by < 10 ? 1 : 0);
   return [
+    ...(database
+      ? [
+          `           database, per second: ${Object.entries(database)
+            .map(([name, total]) => `${per(total, hops.jobSeconds)} ${name}`)
+            .join(', ')}`,
+          `           database, per page: ${per(database.statements, hops.fetches)} statements, ` +
+            `${per(database.commits, hops.fetches)} commits; per task: ${per(database.statements, hops.tasks)} statements`,
+        ]
+      : []),
     `           hop segments, ms p50/p95 (${hops.tasks} tasks):`,
     ...hops.segments.map(
       (s) => `             ${s.name.padEnd(32)} ${ms(s.p50).padStart(5)} / ${ms(s.p95).padStart(5)}`,
@@ -215,7 +231,8 @@ async function main(): Promise<void> {
               : await crawlflowRound(shop, run === 'raised' ? 'raised' : 'default');
         results.push(figures);
         process.stdout.write(`round ${round} ${describe(figures)}\n`);
-        if (figures.hops) for (const line of describeHops(figures.hops)) process.stdout.write(`${line}\n`);
+        if (figures.hops)
+          for (const line of describeHops(figures.hops, figures.database)) process.stdout.write(`${line}\n`);
       }
     }
   } finally {

@@ -18,6 +18,7 @@ import {
   type AppCluster,
   type ClusterApp,
 } from '@crawlflow/testing';
+import { median } from './support/cpu-meter';
 import { api, jobFinished, shopWorkflow } from './support/shop-crawl';
 
 const settings = Object.fromEntries(
@@ -120,13 +121,16 @@ async function main(): Promise<void> {
     );
     const warm = samples.find((s) => s.tasks >= TASKS / 10) ?? samples[0];
     const end = samples.at(-1) as Sample;
-    process.stdout.write(`RSS MB (warm at ${warm.tasks} tasks → end; highest), growth warm → end:\n`);
+    process.stdout.write(
+      `RSS MB (warm at ${warm.tasks} tasks → end; median and highest after warm), growth warm → end:\n`,
+    );
     for (const app of CLUSTER_APPS) {
-      const highest = Math.max(...samples.filter((s) => s.tasks >= warm.tasks).map((s) => s.rss[app]));
+      const after = samples.filter((s) => s.tasks >= warm.tasks).map((s) => s.rss[app]);
+      const highest = Math.max(...after);
       const growth = (end.rss[app] / Math.max(1, warm.rss[app]) - 1) * 100;
       process.stdout.write(
         `  ${app.padEnd(13)} ${warm.rss[app].toFixed(0).padStart(5)} → ${end.rss[app].toFixed(0).padStart(5)}; ` +
-          `highest ${highest.toFixed(0).padStart(5)}; growth ${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%\n`,
+          `median ${median(after).toFixed(0).padStart(5)}, highest ${highest.toFixed(0).padStart(5)}; growth ${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%\n`,
       );
     }
   } finally {

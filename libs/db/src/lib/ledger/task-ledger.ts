@@ -610,10 +610,11 @@ export class TaskLedger {
 }
 
 /**
- * Ids of the rows one multi-row INSERT made, as `jobId:sequenceNumber` → id. Under InnoDB's
- * "consecutive" auto-increment lock modes (0 and 1, MariaDB's default) a multi-row INSERT takes
- * consecutive ids, so they follow from the first one; under "interleaved" (2, MySQL 8's default)
- * they need not, and are read back by the tasks' natural key (job_id, sequence_number).
+ * Ids of the rows one INSERT made, as `jobId:sequenceNumber` → id. A single row's is the insert
+ * id. Under InnoDB's "consecutive" auto-increment lock modes (0 and 1, MariaDB's default) a
+ * multi-row INSERT takes consecutive ids, so they follow from the first one; under "interleaved"
+ * (2, MySQL 8's default) they need not, and are read back by the tasks' natural key (job_id,
+ * sequence_number).
  */
 async function insertedTaskIds(
   manager: EntityManager,
@@ -621,6 +622,11 @@ async function insertedTaskIds(
   inserted: { insertId: number | string; affectedRows: number },
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
+  if (tasks.length === 1 && inserted.affectedRows === 1) {
+    // One row: its id is the insert id, whatever the lock mode.
+    ids.set(`${tasks[0].jobId}:${tasks[0].sequenceNumber}`, String(inserted.insertId));
+    return ids;
+  }
   const step = await consecutiveIdStep(manager);
   if (step !== undefined && inserted.affectedRows === tasks.length) {
     const first = BigInt(inserted.insertId);

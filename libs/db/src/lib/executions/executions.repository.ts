@@ -1,6 +1,6 @@
 import type { ExecutionStatus } from '@crawlflow/contracts';
 import { In } from 'typeorm';
-import { Db, repositoryOf } from '../db';
+import { Db, managerOf, repositoryOf } from '../db';
 import { WorkflowExecution } from '../entities';
 
 /** workflow_executions: one per started job, holding its checkpoint (context) and step figures. */
@@ -36,12 +36,35 @@ export class ExecutionsRepository {
     });
   }
 
+  /**
+   * A result batch's writes to its job in one statement: the execution's checkpoint and step
+   * figures, and the job's counters. SQL: a two-table UPDATE where TypeORM sends one per entity; the
+   * job row is locked only here, at the end of the batch (the execution has been since lockLatest).
+   */
   static async saveProgress(
     db: Db,
-    id: string,
+    execution: { id: string; jobId: string },
     progress: { currentStep: string | null; context: string; stepResults: string },
+    counters: { totalItems: number; processedItems: number; succeeded: number; failed: number },
   ): Promise<void> {
-    await repositoryOf(db, WorkflowExecution).update({ id }, progress);
+    await managerOf(db).query(
+      `UPDATE workflow_executions e JOIN crawling_jobs j ON j.id = e.job_id
+          SET e.current_step = ?, e.context = ?, e.step_results = ?,
+              j.total_items = ?, j.processed_items = ?, j.success_count = j.success_count + ?,
+              j.failed_count = j.failed_count + ?, j.updated_at = NOW(3)
+        WHERE e.id = ? AND j.id = ?`,
+      [
+        progress.currentStep,
+        progress.context,
+        progress.stepResults,
+        counters.totalItems,
+        counters.processedItems,
+        Math.trunc(counters.succeeded),
+        Math.trunc(counters.failed),
+        execution.id,
+        execution.jobId,
+      ],
+    );
   }
 
   static async setStatus(db: Db, id: string, status: ExecutionStatus, context?: string): Promise<void> {

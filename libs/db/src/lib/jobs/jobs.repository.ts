@@ -139,25 +139,6 @@ export class JobsRepository {
     return archived ? archived.params : undefined;
   }
 
-  /** Counters after a batch of results: totals are set, success and failure counts added. */
-  static async recordProgress(
-    db: Db,
-    jobId: string,
-    progress: { totalItems: number; processedItems: number; succeeded: number; failed: number },
-  ): Promise<void> {
-    await repositoryOf(db, CrawlingJob)
-      .createQueryBuilder()
-      .update()
-      .set({
-        totalItems: progress.totalItems,
-        processedItems: progress.processedItems,
-        successCount: () => `success_count + ${Math.trunc(progress.succeeded)}`,
-        failedCount: () => `failed_count + ${Math.trunc(progress.failed)}`,
-      })
-      .where('id = :id', { id: jobId })
-      .execute();
-  }
-
   static async markRunning(db: Db, jobId: string, totalItems?: number): Promise<void> {
     await repositoryOf(db, CrawlingJob).update(
       { id: jobId },

@@ -136,17 +136,21 @@ export class JobProgress {
       step: delta.currentStep,
       progress: outcome.total > 0 ? Math.round((outcome.done / outcome.total) * 1000) / 1000 : 0,
     };
-    await ExecutionsRepository.saveProgress(manager, execution.id, {
-      currentStep: delta.currentStep.slice(0, 50) || null,
-      context: JSON.stringify(delta.state),
-      stepResults: JSON.stringify(delta.stepResults),
-    });
-    await JobsRepository.recordProgress(manager, jobId, {
-      totalItems: outcome.total,
-      processedItems: outcome.done,
-      succeeded: delta.succeeded,
-      failed: delta.failed,
-    });
+    await ExecutionsRepository.saveProgress(
+      manager,
+      { id: execution.id, jobId },
+      {
+        currentStep: delta.currentStep.slice(0, 50) || null,
+        context: JSON.stringify(delta.state),
+        stepResults: JSON.stringify(delta.stepResults),
+      },
+      {
+        totalItems: outcome.total,
+        processedItems: outcome.done,
+        succeeded: delta.succeeded,
+        failed: delta.failed,
+      },
+    );
     if (!outcome.end) return false;
     const failures = job.failedCount + delta.failed;
     const extra = outcome.end.failReason ? `failed by a FAIL step: ${outcome.end.failReason}` : undefined;

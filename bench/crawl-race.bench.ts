@@ -25,17 +25,13 @@ import {
 import { hopBreakdown, type HopBreakdown } from './race/hop-breakdown';
 import { brokerPid, cpuMeter, databasePid, machineMeter, median } from './support/cpu-meter';
 import { databaseLoad } from './support/database-load';
+import { benchSettings } from './support/settings';
 import { api, jobFinished, shopWorkflow } from './support/shop-crawl';
 
 const ROOT = join(__dirname, '..');
 const PEERS = join(ROOT, 'bench', 'peers');
 
-const settings = Object.fromEntries(
-  process.argv.slice(2).map((arg) => {
-    const [key, ...value] = arg.split('=');
-    return [key, value.join('=')];
-  }),
-);
+const settings = benchSettings();
 const ROUNDS = Number(settings.rounds ?? 2);
 const PAGES = Number(settings.pages ?? 250);
 const ITEMS = Number(settings.items ?? 20);

@@ -19,14 +19,10 @@ import {
   type ClusterApp,
 } from '@crawlflow/testing';
 import { median } from './support/cpu-meter';
+import { benchSettings } from './support/settings';
 import { api, jobFinished, shopWorkflow } from './support/shop-crawl';
 
-const settings = Object.fromEntries(
-  process.argv.slice(2).map((arg) => {
-    const [key, ...value] = arg.split('=');
-    return [key, value.join('=')];
-  }),
-);
+const settings = benchSettings();
 const TASKS = Number(settings.tasks ?? 1_000_000);
 const PAGES = Number(settings.pages ?? 250);
 const ITEMS = Number(settings.items ?? 20);

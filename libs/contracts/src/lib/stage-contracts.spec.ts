@@ -1,15 +1,5 @@
+import { schemaProblem } from './schema-problem.testing';
 import { parseStagePayload } from './stage-contracts';
-import { SchemaError } from './validation';
-
-function problem(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof SchemaError) return error.message;
-    throw error;
-  }
-  throw new Error('parsed without complaint');
-}
 
 describe('STORE payloads', () => {
   const coalesced = {
@@ -35,9 +25,13 @@ describe('STORE payloads', () => {
       { ...coalesced.ctx, pages: [{ records: 2 }] },
       '$.payload.ctx.pages: counts 2 records, the task has 3',
     ],
-    ['an empty list of pages', { ...coalesced.ctx, pages: [] }, '$.payload.ctx.pages: expected a non-empty array'],
+    [
+      'an empty list of pages',
+      { ...coalesced.ctx, pages: [] },
+      '$.payload.ctx.pages: expected a non-empty array',
+    ],
     ['a page without a count', { ...coalesced.ctx, pages: [{}] }, '$.payload.ctx.pages[0].records'],
   ])('refuses %s, naming the path', (_, ctx, text) => {
-    expect(problem(() => parseStagePayload('store', { ...coalesced, ctx }))).toContain(text);
+    expect(schemaProblem(() => parseStagePayload('store', { ...coalesced, ctx }))).toContain(text);
   });
 });

@@ -1,5 +1,5 @@
+import { schemaProblem } from './schema-problem.testing';
 import { parseTaskMessage, parseTaskResultBatch, TaskResult } from './task-messages';
-import { SchemaError } from './validation';
 
 const result: TaskResult = {
   v: 1,
@@ -14,16 +14,6 @@ const result: TaskResult = {
   response_time_ms: 333,
   queued_at: '2026-11-29 02:03:10.000',
 };
-
-function problem(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof SchemaError) return error.message;
-    throw error;
-  }
-  throw new Error('parsed without complaint');
-}
 
 describe('task results', () => {
   const batch = (overrides: Partial<Record<keyof TaskResult, unknown>>) =>
@@ -44,7 +34,7 @@ describe('task results', () => {
     ['a bad queued_at', { queued_at: '2026-11-29; DROP' }, '$.results[1].queued_at: expected a time'],
     ['a FAILED without error', { outcome: 'FAILED' }, '$.results[1].error: a FAILED result needs an error'],
   ])('refuses %s with the path of the problem', (_, overrides, message) => {
-    expect(problem(() => parseTaskResultBatch(batch(overrides)))).toContain(message);
+    expect(schemaProblem(() => parseTaskResultBatch(batch(overrides)))).toContain(message);
   });
 });
 
@@ -75,6 +65,6 @@ describe('task messages', () => {
       '$.payload: expected an object',
     ],
   ])('refuses %s', (_, body, text) => {
-    expect(problem(() => parseTaskMessage(body))).toContain(text);
+    expect(schemaProblem(() => parseTaskMessage(body))).toContain(text);
   });
 });

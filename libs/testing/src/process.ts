@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -127,10 +128,32 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** The first of `count` consecutive ports that were all free a moment ago. */
+/**
+ * Where to listen with a port that must stay ours across a restart: below the range the OS hands
+ * out to outgoing connections (Linux: ip_local_port_range), so that a client's connection cannot
+ * take the port of an app killed a moment ago.
+ */
+function listeningPorts(): { from: number; to: number } {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(low) && low > 12_000) return { from: 10_000, to: low };
+  } catch {
+    // not Linux: the usual split
+  }
+  return { from: 10_000, to: 32_768 };
+}
+
+/**
+ * The first of `count` consecutive ports that were all free a moment ago, outside the ports the OS
+ * picks for outgoing connections.
+ */
 export async function freePortRange(count: number): Promise<number> {
+  const { from, to } = listeningPorts();
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = from + Math.floor(Math.random() * (to - from - count));
     const servers: Server[] = [];
     try {
       for (let offset = 0; offset < count; offset += 1) servers.push(await listen(base + offset));

@@ -214,11 +214,10 @@ export class JobsRepository {
   }
 
   /**
-   * The jobs of many schedules' due runs at once: a run whose (schedule_id, scheduled_at) already
-   * has a job gets that one (created false), the others are inserted together. SQL: one read of
-   * uq_jobs_schedule_run, one multi-row INSERT and one read back of the new ids, where insertOrFind
-   * takes two statements a job. When another replica inserts one of the same runs meanwhile, the
-   * INSERT fails whole and each run goes through insertOrFind.
+   * The jobs of many schedules' due runs at once, inserted together. SQL: one multi-row INSERT and
+   * one read back of the new ids by uq_jobs_schedule_run, where insertOrFind takes two statements a
+   * job. When a run already has a job (another replica, a reset next_run_at), the INSERT fails whole
+   * and each run goes through insertOrFind, which finds that job (created false).
    */
   static async insertScheduled(
     db: Db,
@@ -227,54 +226,43 @@ export class JobsRepository {
     if (rows.length === 0) return [];
     const manager = managerOf(db);
     const keyOf = (scheduleId: unknown, at: Date): string => `${String(scheduleId)}@${at.getTime()}`;
-    const idsOf = async (of: typeof rows): Promise<Map<string, string>> => {
-      const found: Array<{ id: string | number; schedule_id: string | number; scheduled_at: Date }> =
-        await manager.query(
-          `SELECT id, schedule_id, scheduled_at FROM crawling_jobs WHERE (schedule_id, scheduled_at) IN (${of
-            .map(() => '(?, ?)')
-            .join(', ')})`,
-          of.flatMap((row) => [row.scheduleId, row.scheduledAt]),
-        );
-      return new Map(
-        found.map((row) => [keyOf(row.schedule_id, new Date(row.scheduled_at)), String(row.id)]),
-      );
-    };
-    const existing = await idsOf(rows);
-    const fresh = rows.filter((row) => !existing.has(keyOf(row.scheduleId, row.scheduledAt)));
-    if (fresh.length > 0) {
-      try {
-        await manager.query(
-          `INSERT INTO crawling_jobs
+    try {
+      await manager.query(
+        `INSERT INTO crawling_jobs
            (schedule_id, workflow_id, workflow_version, target_id, job_type, status, priority, params, idempotency_key, scheduled_at)
-         VALUES ${fresh.map(() => "(?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)").join(', ')}`,
-          fresh.flatMap((row) => [
-            row.scheduleId,
-            row.workflowId,
-            row.workflowVersion,
-            row.targetId,
-            row.jobType,
-            row.priority,
-            row.params,
-            row.idempotencyKey,
-            row.scheduledAt,
-          ]),
-        );
-      } catch (error) {
-        if (databaseErrorCode(error) !== 'ER_DUP_ENTRY') throw error;
-        const one: Array<{ id: string; created: boolean }> = [];
-        for (const row of rows) one.push(await JobsRepository.insertOrFind(db, row));
-        return one;
-      }
+         VALUES ${rows.map(() => "(?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)").join(', ')}`,
+        rows.flatMap((row) => [
+          row.scheduleId,
+          row.workflowId,
+          row.workflowVersion,
+          row.targetId,
+          row.jobType,
+          row.priority,
+          row.params,
+          row.idempotencyKey,
+          row.scheduledAt,
+        ]),
+      );
+    } catch (error) {
+      if (databaseErrorCode(error) !== 'ER_DUP_ENTRY') throw error;
+      const one: Array<{ id: string; created: boolean }> = [];
+      for (const row of rows) one.push(await JobsRepository.insertOrFind(db, row));
+      return one;
     }
-    const inserted = fresh.length > 0 ? await idsOf(fresh) : new Map<string, string>();
+    const found: Array<{ id: string | number; schedule_id: string | number; scheduled_at: Date }> =
+      await manager.query(
+        `SELECT id, schedule_id, scheduled_at FROM crawling_jobs WHERE (schedule_id, scheduled_at) IN (${rows
+          .map(() => '(?, ?)')
+          .join(', ')})`,
+        rows.flatMap((row) => [row.scheduleId, row.scheduledAt]),
+      );
+    const inserted = new Map(
+      found.map((row) => [keyOf(row.schedule_id, new Date(row.scheduled_at)), String(row.id)]),
+    );
     return rows.map((row) => {
-      const key = keyOf(row.scheduleId, row.scheduledAt);
-      const id = existing.get(key);
-      if (id !== undefined) return { id, created: false };
-      const created = inserted.get(key);
-      if (created === undefined)
-        throw new Error(`job of schedule ${row.scheduleId} not found after its insert`);
-      return { id: created, created: true };
+      const id = inserted.get(keyOf(row.scheduleId, row.scheduledAt));
+      if (id === undefined) throw new Error(`job of schedule ${row.scheduleId} not found after its insert`);
+      return { id, created: true };
     });
   }
 

@@ -254,7 +254,7 @@ const MAX_STORE_BYTES = 1024 * 1024;
  */
 export function coalesceStores(planned: readonly PlannedTask[]): PlannedTask[] {
   const tasks: PlannedTask[] = [];
-  const open = new Map<number, { task: PlannedTask; pages: StorePage[]; bytes: number }>();
+  const open = new Map<number, { payload: StoreTaskPayload; pages: StorePage[]; bytes: number }>();
   for (const task of planned) {
     if (task.taskType !== 'STORE') {
       tasks.push(task);
@@ -267,25 +267,21 @@ export function coalesceStores(planned: readonly PlannedTask[]): PlannedTask[] {
       records: payload.records.length,
     };
     const bucket = open.get(task.stepIndex);
-    const into = bucket?.task.payload as StoreTaskPayload | undefined;
     if (
       bucket &&
-      into &&
-      into.records.length + payload.records.length <= MAX_STORE_RECORDS &&
+      bucket.payload.records.length + payload.records.length <= MAX_STORE_RECORDS &&
       bucket.bytes + bytes <= MAX_STORE_BYTES
     ) {
       bucket.pages.push(page);
       bucket.bytes += bytes;
-      bucket.task.payload = {
-        ...into,
-        ctx: { step: into.ctx.step, pages: bucket.pages },
-        records: [...into.records, ...payload.records],
-      };
+      bucket.payload.ctx = { step: bucket.payload.ctx.step, pages: bucket.pages };
+      bucket.payload.records.push(...payload.records);
       continue;
     }
-    const fresh = { ...task };
-    open.set(task.stepIndex, { task: fresh, pages: [page], bytes });
-    tasks.push(fresh);
+    // A task of its own (its records copied: the ones joined later are added to this copy).
+    const own: StoreTaskPayload = { ...payload, records: [...payload.records] };
+    open.set(task.stepIndex, { payload: own, pages: [page], bytes });
+    tasks.push({ ...task, payload: own });
   }
   return tasks;
 }

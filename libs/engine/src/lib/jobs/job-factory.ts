@@ -49,15 +49,13 @@ export async function createJob(manager: EntityManager, input: NewJob): Promise<
   const workflowId =
     input.workflowId ?? (await selectWorkflowForTarget(manager, String(input.targetId), input.params ?? {}));
   const workflow = await WorkflowsRepository.find(manager, workflowId);
-  if (!workflow) throw notFound(`workflow ${workflowId} does not exist`);
-  if (!workflow.isActive) throw invalid(`workflow ${workflowId} is not active`, 'workflow_id');
+  if (!workflow?.isActive) throw unusableWorkflow(workflowId, workflow);
   await checkDependencies(manager, input.dependsOn ?? []);
   if (input.targetId && !(await CatalogLookups.targetExists(manager, input.targetId)))
-    throw notFound(`target ${input.targetId} does not exist`);
+    throw targetGone(input.targetId);
   const priority = input.priority ?? 5;
-  if (!Number.isInteger(priority) || priority < 1 || priority > 10) {
-    throw invalid('priority must be a whole number from 1 to 10', 'priority');
-  }
+  const badPriority = priorityRefusal(priority);
+  if (badPriority) throw badPriority;
   const job = await JobsRepository.insertOrFind(manager, {
     scheduleId: input.scheduleId ?? null,
     workflowId: workflow.id,
@@ -100,15 +98,10 @@ export async function createScheduledJobs(
   const rowOf: number[] = [];
   for (const run of runs) {
     const workflow = workflows.get(run.workflowId);
-    const refusal = !workflow
-      ? notFound(`workflow ${run.workflowId} does not exist`)
-      : !workflow.isActive
-        ? invalid(`workflow ${run.workflowId} is not active`, 'workflow_id')
-        : run.targetId && !targets.has(run.targetId)
-          ? notFound(`target ${run.targetId} does not exist`)
-          : !Number.isInteger(run.priority) || run.priority < 1 || run.priority > 10
-            ? invalid('priority must be a whole number from 1 to 10', 'priority')
-            : undefined;
+    const refusal =
+      (!workflow?.isActive ? unusableWorkflow(run.workflowId, workflow) : undefined) ??
+      (run.targetId && !targets.has(run.targetId) ? targetGone(run.targetId) : undefined) ??
+      priorityRefusal(run.priority);
     outcomes.push(refusal);
     if (refusal || !workflow) continue;
     rowOf.push(outcomes.length - 1);
@@ -130,6 +123,21 @@ export async function createScheduledJobs(
     if (!outcome) throw new Error(`due run ${i} of the batch has no outcome`);
     return outcome;
   });
+}
+
+/** Why no job can run this workflow: it is gone or inactive. */
+function unusableWorkflow(workflowId: string, workflow: { isActive: boolean } | undefined): EngineError {
+  return workflow
+    ? invalid(`workflow ${workflowId} is not active`, 'workflow_id')
+    : notFound(`workflow ${workflowId} does not exist`);
+}
+
+const targetGone = (targetId: string): EngineError => notFound(`target ${targetId} does not exist`);
+
+function priorityRefusal(priority: number): EngineError | undefined {
+  return Number.isInteger(priority) && priority >= 1 && priority <= 10
+    ? undefined
+    : invalid('priority must be a whole number from 1 to 10', 'priority');
 }
 
 /**

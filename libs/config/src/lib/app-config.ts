@@ -1,5 +1,6 @@
+import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './config-error';
-import { bool, hostList, int, oneOf, raw, url } from './parsers';
+import { bool, hostList, int, oneOf, raw, redact, url } from './parsers';
 
 export const APP_NAMES = [
   'orchestrator',
@@ -10,8 +11,13 @@ export const APP_NAMES = [
 ] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
+/** `npm run standalone`: every role of APP_NAMES in one process (docs/adr/0014-standalone-mode.md). */
+export const STANDALONE = 'standalone';
+export type ProcessName = AppName | typeof STANDALONE;
+
 /** `npm start` runs the orchestrator on PORT (default 3000) and the others on the next four ports. */
-export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = {
+export const DEFAULT_PORTS: Readonly<Record<ProcessName, number>> = {
+  standalone: 3000,
   orchestrator: 3000,
   scheduler: 3001,
   'fetch-worker': 3002,
@@ -22,9 +28,16 @@ export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = {
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const SQL_DIALECTS = ['mysql', 'sqlite'] as const;
+export type SqlDialect = (typeof SQL_DIALECTS)[number];
+
 export interface DatabaseConfig {
   /** The URL as given, for drivers that take one. */
   url: string;
+  /** mysql: MySQL or MariaDB over the network; sqlite: an embedded file, one process only. */
+  dialect: SqlDialect;
+  /** The SQLite file, absolute (sqlite only). */
+  file?: string;
   host: string;
   port: number;
   user: string;
@@ -91,7 +104,7 @@ export interface RetentionConfig {
 }
 
 export interface AppConfig {
-  app: AppName;
+  app: ProcessName;
   port: number;
   logLevel: LogLevel;
   apiToken: string | undefined;
@@ -100,6 +113,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   database: DatabaseConfig;
   amqpUrl: string;
+  /** Where the standalone process keeps its SQLite file (CRAWLFLOW_DATA_DIR), absolute. */
+  dataDir: string;
   fetch: FetchSettings;
   transport: TransportConfig;
   scheduler: SchedulerConfig;
@@ -111,8 +126,25 @@ export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadDatabaseConfig(env: Env): DatabaseConfig {
-  const parsed = url(env, 'DATABASE_URL', DEFAULT_DATABASE_URL, ['mysql:', 'mariadb:']);
+/** `AMQP_URL=memory:` (or `memory:<name>`): the in-process bus of the standalone process. */
+export const MEMORY_BUS_URL = 'memory:';
+export const DEFAULT_DATA_DIR = '.crawlflow';
+const SQLITE_PREFIX = 'sqlite:';
+
+export function isMemoryBusUrl(value: string): boolean {
+  return value.startsWith(MEMORY_BUS_URL);
+}
+
+export function loadDatabaseConfig(env: Env, fallbackUrl = DEFAULT_DATABASE_URL): DatabaseConfig {
+  const value = raw(env, 'DATABASE_URL') ?? fallbackUrl;
+  if (value.startsWith(SQLITE_PREFIX)) return sqliteConfig(value);
+  if (!/^(mysql|mariadb):/.test(value)) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `expected a mysql:// or mariadb:// URL or sqlite:<file>, got "${redact(value)}"`,
+    );
+  }
+  const parsed = url({ DATABASE_URL: value }, 'DATABASE_URL', fallbackUrl, ['mysql:', 'mariadb:']);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   // The migrator creates this database by name, so only plain identifiers are accepted.
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
@@ -126,6 +158,7 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
   const port = parsed.port ? Number(parsed.port) : 3306;
   return {
     url: parsed.toString(),
+    dialect: 'mysql',
     host: parsed.hostname.replace(/^\[|\]$/g, ''),
     port,
     user: decodeURIComponent(parsed.username) || 'root',
@@ -134,12 +167,76 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
   };
 }
 
-export function loadAmqpUrl(env: Env): string {
-  return url(env, 'AMQP_URL', DEFAULT_AMQP_URL, ['amqp:', 'amqps:']).toString();
+/** `sqlite:<path>`: a file, relative to the working directory unless absolute. */
+function sqliteConfig(value: string): DatabaseConfig {
+  const path = value.slice(SQLITE_PREFIX.length).replace(/^\/\/(?=\/)/, '');
+  if (!path || path === ':memory:' || path.endsWith('/')) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `"${value}" names no file: give sqlite:<path to a database file>, e.g. sqlite:.crawlflow/crawlflow.db`,
+    );
+  }
+  const file = isAbsolute(path) ? path : resolve(process.cwd(), path);
+  const base = file.replace(/^.*\//, '').replace(/\.[^.]*$/, '');
+  return {
+    url: `${SQLITE_PREFIX}${file}`,
+    dialect: 'sqlite',
+    file,
+    host: '',
+    port: 0,
+    user: '',
+    password: '',
+    database: base,
+  };
+}
+
+export function loadAmqpUrl(env: Env, fallbackUrl = DEFAULT_AMQP_URL): string {
+  const value = raw(env, 'AMQP_URL') ?? fallbackUrl;
+  if (isMemoryBusUrl(value)) {
+    if (!/^memory:[A-Za-z0-9_-]*$/.test(value)) {
+      throw new ConfigError(
+        'AMQP_URL',
+        `"${value}": the in-process bus is memory: or memory:<letters, digits, _ and ->`,
+      );
+    }
+    return value;
+  }
+  return url({ AMQP_URL: value }, 'AMQP_URL', fallbackUrl, ['amqp:', 'amqps:']).toString();
+}
+
+/**
+ * The database and bus of a process. The standalone process defaults to a SQLite file in its data
+ * directory and the in-process bus; each cluster role to MySQL and RabbitMQ, and refuses the
+ * embedded ones: the file and the bus live inside one process, so roles split over processes
+ * would each see their own, empty copy.
+ */
+function storage(app: ProcessName, env: Env, dataDir: string): Pick<AppConfig, 'database' | 'amqpUrl'> {
+  if (app === STANDALONE) {
+    return {
+      database: loadDatabaseConfig(env, `${SQLITE_PREFIX}${resolve(dataDir, 'crawlflow.db')}`),
+      amqpUrl: loadAmqpUrl(env, MEMORY_BUS_URL),
+    };
+  }
+  const database = loadDatabaseConfig(env);
+  const amqpUrl = loadAmqpUrl(env);
+  if (database.dialect === 'sqlite') {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `sqlite: is the embedded database of the standalone process (npm run standalone); ${app} runs beside other processes and needs mysql://`,
+    );
+  }
+  if (isMemoryBusUrl(amqpUrl)) {
+    throw new ConfigError(
+      'AMQP_URL',
+      `memory: is the in-process bus of the standalone process (npm run standalone); ${app} runs beside other processes and needs amqp://`,
+    );
+  }
+  return { database, amqpUrl };
 }
 
 /** Reads and validates every setting once; throws a ConfigError naming the first bad one. */
-export function loadConfig(app: AppName, env: Env): AppConfig {
+export function loadConfig(app: ProcessName, env: Env): AppConfig {
+  const dataDir = resolve(process.cwd(), raw(env, 'CRAWLFLOW_DATA_DIR') ?? DEFAULT_DATA_DIR);
   return {
     app,
     port: int(env, 'PORT', DEFAULT_PORTS[app], 1, 65535),
@@ -152,8 +249,8 @@ export function loadConfig(app: AppName, env: Env): AppConfig {
     // most 16 MiB, the default max_allowed_packet of MariaDB: a larger value could not be written.
     apiBodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 600_000),
-    database: loadDatabaseConfig(env),
-    amqpUrl: loadAmqpUrl(env),
+    ...storage(app, env, dataDir),
+    dataDir,
     fetch: {
       hostConcurrency: int(env, 'FETCH_HOST_CONCURRENCY', 8, 1, 1000),
       hostDelayMs: int(env, 'FETCH_HOST_DELAY_MS', 0, 0, 3_600_000),

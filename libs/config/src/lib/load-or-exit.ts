@@ -1,11 +1,11 @@
-import { AppConfig, AppName, loadConfig } from './app-config';
+import { AppConfig, loadConfig, ProcessName } from './app-config';
 import { ConfigError } from './config-error';
 
 /**
  * The one place that reads the process environment. A bad setting ends the process with a single
  * line naming it, instead of a stack trace from deep inside a driver.
  */
-export function loadConfigOrExit(app: AppName): AppConfig {
+export function loadConfigOrExit(app: ProcessName): AppConfig {
   try {
     return loadConfig(app, process.env);
   } catch (error) {

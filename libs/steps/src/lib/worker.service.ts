@@ -1,17 +1,15 @@
 import { hostname } from 'node:os';
-import { APP_CONFIG, type AppConfig } from '@crawlflow/config';
+import type { AppConfig } from '@crawlflow/config';
 import type { Stage } from '@crawlflow/contracts';
 import { createFetcher, type Fetcher } from '@crawlflow/crawl';
-import { AmqpClient } from '@crawlflow/messaging';
-import { MetricsService } from '@crawlflow/observability';
+import type { AmqpClient } from '@crawlflow/messaging';
+import type { MetricsService } from '@crawlflow/observability';
 import { prometheusTransportMetrics, TaskHandler, TaskWorker } from '@crawlflow/transport';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { fetchStep } from './fetch-step';
 import { parseStep } from './parse-step';
 import { storeStep } from './store-step';
-
-export const WORKER_STAGE = Symbol('WORKER_STAGE');
 
 /** Deliveries handled at once per stage: fetching waits on the network, parsing on the CPU. */
 const CONCURRENCY: Record<Stage, number> = { fetch: 64, parse: 4, store: 8 };
@@ -20,19 +18,19 @@ const CONCURRENCY: Record<Stage, number> = { fetch: 64, parse: 4, store: 8 };
  * A worker app's one job: consume its stage's tier queues and run the step primitive on each task.
  * Stops taking deliveries first on shutdown and lets the running ones finish.
  */
-@Injectable()
 export class WorkerService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('Worker');
+  private readonly logger: Logger;
   private readonly worker: TaskWorker;
   private readonly fetcher: Fetcher | undefined;
 
   constructor(
-    @Inject(WORKER_STAGE) private readonly stage: Stage,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(DataSource) dataSource: DataSource,
-    @Inject(AmqpClient) client: AmqpClient,
-    @Inject(MetricsService) metrics: MetricsService,
+    stage: Stage,
+    private readonly config: AppConfig,
+    dataSource: DataSource,
+    client: AmqpClient,
+    metrics: MetricsService,
   ) {
+    this.logger = new Logger(`Worker:${stage}`);
     let handler: TaskHandler;
     if (stage === 'fetch') {
       this.fetcher = createFetcher(config.fetch);

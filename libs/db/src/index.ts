@@ -38,6 +38,7 @@ export {
   PARKED_UNTIL,
   TaskLedger,
   TasksRepository,
+  LostDeliveries,
   isSpilled,
   TaskData,
   clipBytes,

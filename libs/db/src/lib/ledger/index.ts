@@ -15,3 +15,4 @@ export { PARKED_UNTIL, TaskLedger } from './task-ledger';
 export { isSpilled, spilledStub, TaskData, type TaskDataKind, type SpilledStub } from './task-data';
 export { fitsBytes, clipBytes, clipBytesOrNull } from './text-bytes';
 export { TasksRepository } from './tasks.repository';
+export { LostDeliveries } from './lost-deliveries';

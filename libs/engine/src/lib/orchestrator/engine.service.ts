@@ -114,6 +114,8 @@ export class EngineService implements OnModuleInit, OnModuleDestroy {
     await this.processor.start();
     this.relay.start();
     this.sweeper.start();
+    // Leases that ran out while no orchestrator ran (the standalone process ends them at its start).
+    void this.sweeper.sweep();
     this.events.start();
     this.gauges.start();
     this.starterTimer = setInterval(() => void this.startJobs(), 250);

@@ -4,6 +4,7 @@ import { DynamicModule, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { useBodyLimit } from './body-limit';
+import { databaseLabel } from './database-label';
 import { HttpGate, RequestHandler } from './http-gate';
 import { waitForDatabase } from './wait-for-database';
 
@@ -85,14 +86,13 @@ export async function bootstrap(
   );
 
   const startup = async (): Promise<void> => {
-    const { host, port, database } = config.database;
     const reachable = await waitForDatabase(config.database, {
       signal: stopping.signal,
       onRetry: (error, attempt, delayMs) => {
         const reason = errorText(error);
         gate.setBootProblems({ database: reason, broker: 'waiting for the database' });
         const msg = `database not reachable, retrying in ${delayMs} ms: ${reason}`;
-        logger.warn({ msg, attempt, database: `${host}:${port}/${database}` }, CONTEXT);
+        logger.warn({ msg, attempt, database: databaseLabel(config.database) }, CONTEXT);
       },
     });
     if (!reachable) return;

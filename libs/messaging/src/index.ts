@@ -1,5 +1,11 @@
 export { AmqpClient, type SetupHook, type TeardownHook, type AmqpClientOptions } from './lib/amqp-client';
 export {
+  connectMemoryBus,
+  dropMemoryBroker,
+  isMemoryBusUrl,
+  memoryBrokerName,
+} from './lib/memory-bus/registry';
+export {
   BrokerUnavailableError,
   ConfirmPublisher,
   type OutgoingMessage,

@@ -98,3 +98,66 @@ export async function startAppCluster(
     },
   };
 }
+
+export interface StandaloneProcess {
+  /** Its one port: API, health and metrics. */
+  basePort: number;
+  process: SpawnedProcess;
+  /** SIGKILL, as a crash. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data, and waits until it is ready. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm run standalone` as a real process: every role in one, with its data in `env`'s
+ * CRAWLFLOW_DATA_DIR (or DATABASE_URL) and, unless `env` names them, no database or broker.
+ */
+export async function startStandalone(env: Record<string, string | undefined>): Promise<StandaloneProcess> {
+  buildApps();
+  const basePort = await freePortRange(1);
+  let current: SpawnedProcess | undefined;
+  const start = async (): Promise<void> => {
+    const proc = spawnNode(join(ROOT, 'dist/apps/standalone/src/main.js'), {
+      name: 'standalone',
+      env: {
+        DATABASE_URL: undefined,
+        AMQP_URL: undefined,
+        LOG_LEVEL: 'warn',
+        ...env,
+        PORT: String(basePort),
+      },
+    });
+    current = proc;
+    await waitFor(
+      async () => {
+        if (!proc.isRunning()) throw new Error(`standalone exited:\n${proc.output()}`);
+        const answer = await fetch(`http://127.0.0.1:${basePort}/health/ready`).catch(() => undefined);
+        return answer?.status === 200;
+      },
+      { timeoutMs: 90_000, intervalMs: 100, what: 'the standalone process ready' },
+    );
+  };
+  await start();
+  const get = (): SpawnedProcess => {
+    if (!current) throw new Error('the standalone process was never started');
+    return current;
+  };
+  return {
+    basePort,
+    get process() {
+      return get();
+    },
+    kill: async () => {
+      get().child.kill('SIGKILL');
+      await get().exited;
+    },
+    restart: start,
+    stop: async () => {
+      await get()
+        .stop('SIGTERM', 20_000)
+        .catch(() => undefined);
+    },
+  };
+}

@@ -1,7 +1,7 @@
 export { createTestDatabase, emptyTables, type TestDatabase } from './test-database';
 export { insertWorkflow, insertJob, insertSource, insertWorkflowWithDefinition } from './builders';
-export { testAmqpUrl } from './services';
-export { createTestVhost, type TestVhost } from './test-broker';
+export { testAmqpUrl, testBusIsMemory } from './services';
+export { connectTestBroker, createTestVhost, describeOnRabbitMq, type TestVhost } from './test-broker';
 export {
   startOrchestratorSide,
   startWorkerSide,
@@ -32,5 +32,12 @@ export {
 } from './engine-harness';
 export { startRoutedServer, taskFailure, type RouteHandler, type RoutedServer } from './routed-server';
 export { seedLargeLedger, CLAIM_QUERY } from './large-ledger';
-export { CLUSTER_APPS, startAppCluster, type ClusterApp, type AppCluster } from './app-cluster';
+export {
+  CLUSTER_APPS,
+  startAppCluster,
+  startStandalone,
+  type ClusterApp,
+  type AppCluster,
+  type StandaloneProcess,
+} from './app-cluster';
 export { killDatabase, startDatabase } from './database-control';

@@ -20,6 +20,11 @@ export function testAmqpUrl(): string {
   return process.env.AMQP_URL || DEFAULT_AMQP_URL;
 }
 
+/** `AMQP_URL=memory:`: the tests run on the in-process bus of @crawlflow/messaging, no RabbitMQ. */
+export function testBusIsMemory(): boolean {
+  return testAmqpUrl().startsWith('memory:');
+}
+
 function redact(value: string): string {
   return value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
@@ -45,8 +50,11 @@ export async function assertServicesReachable(): Promise<void> {
   }
   const amqpUrl = testAmqpUrl();
   try {
-    const connection = await connect(amqpUrl, { timeout: 5000 });
-    await connection.close();
+    // The in-process bus lives in each test worker: there is nothing to reach.
+    if (!testBusIsMemory()) {
+      const connection = await connect(amqpUrl, { timeout: 5000 });
+      await connection.close();
+    }
   } catch (error) {
     problems.push(
       `RabbitMQ at ${redact(amqpUrl)} is unreachable (${(error as Error).message}). ` +

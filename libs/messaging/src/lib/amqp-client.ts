@@ -1,5 +1,6 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { MessagingLogger, silentLogger } from './logger';
+import { connectMemoryBus, isMemoryBusUrl } from './memory-bus/registry';
 
 /** Runs on every (re)connection, in registration order: declare topology, open channels, consume. */
 export type SetupHook = (connection: ChannelModel) => Promise<void>;
@@ -18,7 +19,8 @@ export interface AmqpClientOptions {
  * One broker connection that heals itself: it reconnects with capped backoff whenever the broker goes
  * away (restart, network, a channel error that kills the connection) and replays every setup hook, so
  * publishers and consumers come back without their owners noticing. It never throws from start();
- * readiness is `isConnected()`.
+ * readiness is `isConnected()`. A `memory:` URL connects to the in-process bus (standalone mode)
+ * instead of RabbitMQ, with the same hooks and lifecycle.
  */
 export class AmqpClient {
   private connection: ChannelModel | undefined;
@@ -90,14 +92,16 @@ export class AmqpClient {
     if (this.closing) return;
     let connection: ChannelModel | undefined;
     try {
-      connection = await connect(this.options.url, {
-        clientProperties: { connection_name: this.options.name },
-        timeout: 5000,
-        // Without it Nagle's algorithm holds a small frame (a publish, an ack) while an earlier one
-        // is unacknowledged, and the broker's delayed ACK makes that tens of milliseconds: every
-        // confirm and every dispatch waited for it (ADR 0013).
-        noDelay: true,
-      });
+      connection = isMemoryBusUrl(this.options.url)
+        ? await connectMemoryBus(this.options.url)
+        : await connect(this.options.url, {
+            clientProperties: { connection_name: this.options.name },
+            timeout: 5000,
+            // Without it Nagle's algorithm holds a small frame (a publish, an ack) while an earlier
+            // one is unacknowledged, and the broker's delayed ACK makes that tens of milliseconds:
+            // every confirm and every dispatch waited for it (ADR 0013).
+            noDelay: true,
+          });
       connection.on('error', (error: Error) =>
         this.logger.warn(`broker connection error: ${error.message}`, 'AmqpClient'),
       );

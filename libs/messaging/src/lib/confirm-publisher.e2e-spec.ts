@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createTestVhost, TestVhost, waitFor } from '@crawlflow/testing';
+import { createTestVhost, describeOnRabbitMq, TestVhost, waitFor } from '@crawlflow/testing';
 import { AmqpClient } from './amqp-client';
 import { ConfirmPublisher } from './confirm-publisher';
 import { silentLogger } from './logger';
@@ -14,7 +14,7 @@ jest.setTimeout(120_000);
  * in the serial e2e tier) never leaves a publish waiting for ever, nor does a message no queue takes
  * count as published.
  */
-describe('ConfirmPublisher at the broker’s limits', () => {
+describeOnRabbitMq('ConfirmPublisher at the broker’s limits', () => {
   let vhost: TestVhost;
   let client: AmqpClient;
   let publisher: ConfirmPublisher;

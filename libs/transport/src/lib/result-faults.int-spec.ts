@@ -7,6 +7,7 @@ import {
 } from '@crawlflow/contracts';
 import { TaskLedger } from '@crawlflow/db';
 import {
+  connectTestBroker,
   createTestDatabase,
   createTestVhost,
   insertJob,
@@ -18,7 +19,7 @@ import {
   TestVhost,
   waitFor,
 } from '@crawlflow/testing';
-import { connect, type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 
 jest.setTimeout(60_000);
 
@@ -42,7 +43,7 @@ describe('result batches at their edges', () => {
         if (bad) throw new Error(`cannot plan what follows task ${bad.state.taskId}`);
       },
     });
-    broker = await connect(vhost.url);
+    broker = await connectTestBroker(vhost.url);
   });
 
   afterAll(async () => {

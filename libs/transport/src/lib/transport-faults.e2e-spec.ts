@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   createTestDatabase,
   createTestVhost,
+  describeOnRabbitMq,
   FixtureProcess,
   insertJob,
   insertWorkflow,
@@ -21,7 +22,7 @@ import {
 jest.setTimeout(240_000);
 
 /** Faults that need real processes or stop the broker for everyone: the e2e tier runs them alone. */
-describe('task transport under faults', () => {
+describeOnRabbitMq('task transport under faults', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let workflowId: string;

@@ -9,6 +9,7 @@ import {
 } from '@crawlflow/contracts';
 import { TaskLedger } from '@crawlflow/db';
 import {
+  connectTestBroker,
   createTestDatabase,
   createTestVhost,
   insertJob,
@@ -22,7 +23,7 @@ import {
   waitFor,
   WorkerSide,
 } from '@crawlflow/testing';
-import { connect, type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 
 jest.setTimeout(120_000);
 
@@ -75,7 +76,7 @@ describe('task transport (ledger + RabbitMQ)', () => {
       channel: Awaited<ReturnType<ChannelModel['createChannel']>>;
     }
   > {
-    const connection = await connect(vhost.url);
+    const connection = await connectTestBroker(vhost.url);
     const channel = await connection.createChannel();
     return { connection, channel, close: () => connection.close() };
   }

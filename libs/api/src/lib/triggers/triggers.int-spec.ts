@@ -2,10 +2,17 @@ import { DEAD_REASON_HEADER } from '@crawlflow/contracts';
 import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { MetricsService, ObservabilityModule } from '@crawlflow/observability';
-import { createTestDatabase, createTestVhost, TestDatabase, TestVhost, waitFor } from '@crawlflow/testing';
+import {
+  connectTestBroker,
+  createTestDatabase,
+  createTestVhost,
+  TestDatabase,
+  TestVhost,
+  waitFor,
+} from '@crawlflow/testing';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Channel, ChannelModel, connect, ConsumeMessage, GetMessage } from 'amqplib';
+import { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
 import { ApiModule } from '../api.module';
 
 @Module({})
@@ -83,7 +90,7 @@ describe('trigger events', () => {
     workflowId = String(inserted.insertId);
     app = await NestFactory.create(TestRoot.forRoot(db, vhost), { logger: false });
     await app.init();
-    connection = await connect(vhost.url);
+    connection = await connectTestBroker(vhost.url);
     channel = await connection.createChannel();
     channel.on('error', () => undefined);
     replyQueue = (await channel.assertQueue('', { exclusive: true })).queue;

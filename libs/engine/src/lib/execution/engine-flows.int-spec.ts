@@ -13,8 +13,8 @@ import {
   TestVhost,
   holdsFor,
   waitFor,
+  connectTestBroker,
 } from '@crawlflow/testing';
-import { connect } from 'amqplib';
 import { createJob } from '../jobs/job-factory';
 import { cancelJob, pauseJob, resumeJob, retryJob } from './job-controls';
 
@@ -149,7 +149,7 @@ describe('workflow engine over the real transport and a local shop', () => {
 
   it('publishes job.started and job.succeeded on crawl.events for a full run', async () => {
     shop = await startSampleShop({ pages: 2, itemsPerPage: 5 });
-    const connection = await connect(vhost.url);
+    const connection = await connectTestBroker(vhost.url);
     try {
       const channel = await connection.createChannel();
       await channel.assertExchange('crawl.events', 'topic', { durable: true });

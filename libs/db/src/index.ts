@@ -63,6 +63,15 @@ export {
   revertAllMigrationsOf,
 } from './lib/migrate';
 export { MIGRATIONS } from './lib/migrations';
+export { SQLITE_MIGRATIONS } from './lib/migrations-sqlite';
+export { dialectOf } from './lib/dialect';
+export {
+  outsideTransactions,
+  SqliteDataSource,
+  SqliteFileInUseError,
+  UntranslatableSqlError,
+  type WriteQueueOptions,
+} from './lib/sqlite';
 export {
   isDatabaseUnavailable,
   isDatabaseContention,

@@ -1,4 +1,11 @@
-export { createTestDatabase, emptyTables, type TestDatabase } from './test-database';
+export {
+  createTestDatabase,
+  emptyTables,
+  itOnMysql,
+  onMysql,
+  testDialect,
+  type TestDatabase,
+} from './test-database';
 export { insertWorkflow, insertJob, insertSource, insertWorkflowWithDefinition } from './builders';
 export { testAmqpUrl, testBusIsMemory } from './services';
 export { connectTestBroker, createTestVhost, describeOnRabbitMq, type TestVhost } from './test-broker';

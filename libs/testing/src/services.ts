@@ -31,8 +31,15 @@ function redact(value: string): string {
 
 /** Fails loudly, naming the service and how to start it, instead of letting tests time out. */
 export async function assertServicesReachable(): Promise<void> {
+  const problems = [...(await databaseProblems()), ...(await brokerProblems())];
+  if (problems.length > 0)
+    throw new Error(`Integration tests need real services:\n- ${problems.join('\n- ')}`);
+}
+
+async function databaseProblems(): Promise<string[]> {
+  // SQLite is a file each test makes for itself: there is no server to reach.
+  if ((process.env.DATABASE_URL ?? '').startsWith('sqlite:')) return [];
   const db = testDatabaseServer();
-  const problems: string[] = [];
   try {
     const connection = await createConnection({
       host: db.host,
@@ -42,25 +49,27 @@ export async function assertServicesReachable(): Promise<void> {
       connectTimeout: 5000,
     });
     await connection.end();
+    return [];
   } catch (error) {
-    problems.push(
+    return [
       `MariaDB/MySQL at ${db.host}:${db.port} is unreachable (${(error as Error).message}). ` +
         'Start it (`start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`) or set DATABASE_URL.',
-    );
+    ];
   }
+}
+
+async function brokerProblems(): Promise<string[]> {
+  // The in-process bus lives in each test worker: there is nothing to reach.
+  if (testBusIsMemory()) return [];
   const amqpUrl = testAmqpUrl();
   try {
-    // The in-process bus lives in each test worker: there is nothing to reach.
-    if (!testBusIsMemory()) {
-      const connection = await connect(amqpUrl, { timeout: 5000 });
-      await connection.close();
-    }
+    const connection = await connect(amqpUrl, { timeout: 5000 });
+    await connection.close();
+    return [];
   } catch (error) {
-    problems.push(
+    return [
       `RabbitMQ at ${redact(amqpUrl)} is unreachable (${(error as Error).message}). ` +
         'Start it (`rabbitmq-server -detached`, or `rabbitmqctl start_app`) or set AMQP_URL.',
-    );
+    ];
   }
-  if (problems.length > 0)
-    throw new Error(`Integration tests need real services:\n- ${problems.join('\n- ')}`);
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { DatabaseConfig, loadDatabaseConfig } from '@crawlflow/config';
-import { createDataSource, dropDatabase, ensureDatabase, runMigrations } from '@crawlflow/db';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseConfig, loadDatabaseConfig, type SqlDialect } from '@crawlflow/config';
+import { createDataSource, dialectOf, dropDatabase, ensureDatabase, runMigrations } from '@crawlflow/db';
 import { DataSource } from 'typeorm';
 
 export interface TestDatabase {
@@ -13,16 +15,29 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** The dialect the tests run on: DATABASE_URL=sqlite:<file> runs them on SQLite, MariaDB/MySQL otherwise. */
+export function testDialect(): SqlDialect {
+  return loadDatabaseConfig(process.env).dialect;
+}
+
+/**
+ * `describe` for suites about what only a MySQL server does (row locks between connections,
+ * partitions, information_schema, server restarts); skipped on SQLite.
+ */
+export const onMysql: jest.Describe = testDialect() === 'mysql' ? describe : describe.skip;
+
+/** `it` for one such test. */
+export const itOnMysql: jest.It = testDialect() === 'mysql' ? it : it.skip;
+
 /**
  * A fresh database on the server named by DATABASE_URL (or the default), migrated unless
- * `migrate: false`.
+ * `migrate: false`. With DATABASE_URL=sqlite:… a fresh file per call instead, under
+ * <tmpdir>/crawlflow-tests/.
  */
 export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const server = loadDatabaseConfig(process.env);
   const name = `cf_t_${randomBytes(6).toString('hex')}`;
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  const config: DatabaseConfig = { ...server, url: url.toString(), database: name };
+  const config = server.dialect === 'sqlite' ? sqliteConfig(name) : mysqlConfig(server, name);
 
   await ensureDatabase(config);
   let dataSource: DataSource | undefined;
@@ -46,12 +61,25 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   };
 }
 
+function mysqlConfig(server: DatabaseConfig, name: string): DatabaseConfig {
+  const url = new URL(server.url);
+  url.pathname = `/${name}`;
+  return { ...server, url: url.toString(), database: name };
+}
+
+function sqliteConfig(name: string): DatabaseConfig {
+  const file = join(tmpdir(), 'crawlflow-tests', `${name}.db`);
+  return loadDatabaseConfig({ DATABASE_URL: `sqlite:${file}` });
+}
+
 /**
  * Empties every table but the migrations' own: each test starts from the migrated schema, so any one
  * of them passes alone and the order they run in does not matter. DELETE, not TRUNCATE: the tables
  * are nearly empty and TRUNCATE recreates each one.
  */
 export async function emptyTables(dataSource: DataSource): Promise<void> {
+  const migrations = dataSource.options.migrationsTableName ?? 'migrations';
+  if (dialectOf(dataSource) === 'sqlite') return emptySqliteTables(dataSource, migrations);
   const tables = await dataSource.query<Array<{ name: string }>>(
     `SELECT TABLE_NAME AS name FROM information_schema.TABLES
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> 'crawlflow_migrations'`,
@@ -65,4 +93,19 @@ export async function emptyTables(dataSource: DataSource): Promise<void> {
   } finally {
     await runner.release();
   }
+}
+
+/**
+ * SQLite: in one transaction with the foreign keys checked at its end only (defer_foreign_keys),
+ * when every table is empty; foreign_keys=OFF would be ignored inside a transaction.
+ */
+async function emptySqliteTables(dataSource: DataSource, migrations: string): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    const tables = await manager.query<Array<{ name: string }>>(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' AND name <> ?`,
+      [migrations],
+    );
+    await manager.query('PRAGMA defer_foreign_keys = ON');
+    for (const { name } of tables) await manager.query(`DELETE FROM "${name.replace(/"/g, '""')}"`);
+  });
 }

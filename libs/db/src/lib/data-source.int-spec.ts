@@ -1,7 +1,8 @@
-import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
+import { createTestDatabase, onMysql, TestDatabase } from '@crawlflow/testing';
 
 /** What every pooled connection's session starts with, whichever connection a query lands on. */
-describe('pooled connections', () => {
+// Sessions of a mysql2 pool; SQLite has one connection and no session settings.
+onMysql('pooled connections', () => {
   let db: TestDatabase;
 
   beforeAll(async () => {

@@ -3,6 +3,8 @@ import * as mysql2 from 'mysql2';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { SQLITE_MIGRATIONS } from './migrations-sqlite';
+import { allowLocksOnSqlite, prepareSqliteConnection, SqliteDataSource } from './sqlite';
 
 /**
  * mysql2 as TypeORM loads it, except that every pooled connection starts its session in UTC: SQL
@@ -30,6 +32,7 @@ export function dataSourceOptions(
   config: DatabaseConfig,
   overrides: Partial<DataSourceOptions> = {},
 ): DataSourceOptions {
+  if (config.dialect === 'sqlite') return sqliteOptions(config, overrides);
   return {
     type: 'mysql',
     host: config.host,
@@ -50,9 +53,37 @@ export function dataSourceOptions(
   } as DataSourceOptions;
 }
 
+/**
+ * The embedded file of the standalone mode, on TypeORM's better-sqlite3 driver with the
+ * compatibility layer (./sqlite): the repositories' MySQL statements run unchanged. Options meant
+ * for mysql2 (pool size, connect timeout) mean nothing to one file and are dropped.
+ */
+function sqliteOptions(config: DatabaseConfig, overrides: Partial<DataSourceOptions>): DataSourceOptions {
+  if (!config.file) throw new Error('a sqlite DatabaseConfig names no file');
+  const { entities, migrations, migrationsTableName, logging, logger, maxQueryExecutionTime } = overrides;
+  return {
+    type: 'better-sqlite3',
+    database: config.file,
+    entities: entities ?? ENTITIES,
+    migrations: migrations ?? SQLITE_MIGRATIONS,
+    migrationsTableName: migrationsTableName ?? 'crawlflow_migrations',
+    synchronize: false,
+    logging: logging ?? false,
+    ...(logger ? { logger } : {}),
+    ...(maxQueryExecutionTime ? { maxQueryExecutionTime } : {}),
+    timeout: 0,
+    prepareDatabase: prepareSqliteConnection(config.database),
+  };
+}
+
 export function createDataSource(
   config: DatabaseConfig,
   overrides: Partial<DataSourceOptions> = {},
 ): DataSource {
-  return new DataSource(dataSourceOptions(config, overrides));
+  const options = dataSourceOptions(config, overrides);
+  if (options.type === 'better-sqlite3') {
+    allowLocksOnSqlite();
+    return new SqliteDataSource(options);
+  }
+  return new DataSource(options);
 }

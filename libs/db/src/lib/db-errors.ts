@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { dialectOf } from './dialect';
 
 /** Codes (mysql2 and the server's) that say the database cannot be reached now, not that a statement is wrong. */
 const UNAVAILABLE_CODES = new Set([
@@ -55,6 +56,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as DriverError;
   const code = databaseErrorCode(error);
   if (code && UNAVAILABLE_CODES.has(code)) return true;
+  // SQLite's file could not be read or written (a failing disk, a removed directory).
+  if (code && /^SQLITE_(IOERR|CANTOPEN)/.test(code)) return true;
   if (e.fatal === true || e.driverError?.fatal === true) return true;
   const message = typeof e.message === 'string' ? e.message : '';
   return UNAVAILABLE_TEXT.test(message);
@@ -88,11 +91,17 @@ export function isDatabaseError(error: unknown): boolean {
 
 /**
  * Resolves when the database answers and takes writes (a primary that turned read-only in a
- * failover answers SELECT 1 but refuses every write); rejects after 5 s without an answer.
+ * failover answers SELECT 1 but refuses every write); rejects after 5 s without an answer. On
+ * SQLite the statement waits for its turn on the one connection (a transaction holding it past the
+ * timeout reads as unavailable), and a connection in query_only mode is the read-only primary.
  */
 export async function probeDatabase(dataSource: DataSource, timeoutMs = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const answer = dataSource.query<Array<{ ro: number | string }>>('SELECT @@global.read_only AS ro');
+  const answer = dataSource.query<Array<{ ro: number | string }>>(
+    dialectOf(dataSource) === 'sqlite'
+      ? 'SELECT query_only AS ro FROM pragma_query_only'
+      : 'SELECT @@global.read_only AS ro',
+  );
   answer.catch(() => undefined);
   try {
     const rows = await Promise.race([

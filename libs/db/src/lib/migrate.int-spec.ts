@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DatabaseConfig, loadDatabaseConfig } from '@crawlflow/config';
+import { onMysql } from '@crawlflow/testing';
 import { createConnection } from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, revertAllMigrations, runMigrations } from './migrate';
 import { MIGRATIONS } from './migrations';
@@ -22,7 +23,8 @@ async function databaseExists(config: DatabaseConfig): Promise<boolean> {
   }
 }
 
-describe('migrate', () => {
+// Databases on a MySQL server; the SQLite file's migrations: sqlite-data-source.spec.ts, sqlite-schema.int-spec.ts.
+onMysql('migrate', () => {
   const server = loadDatabaseConfig(process.env);
   const config: DatabaseConfig = { ...server, database: `cf_t_${randomBytes(6).toString('hex')}` };
 

@@ -1,3 +1,5 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { DatabaseConfig } from '@crawlflow/config';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
@@ -10,8 +12,21 @@ function quoteDatabaseName(name: string): string {
   return `\`${name}\``;
 }
 
-/** Creates the configured database if it is missing (utf8mb4); safe to call every time. */
+/** The SQLite file of a sqlite config. */
+function sqliteFile(config: DatabaseConfig): string {
+  if (!config.file) throw new Error('a sqlite DatabaseConfig names no file');
+  return config.file;
+}
+
+/**
+ * Creates the configured database if it is missing (utf8mb4); safe to call every time. A SQLite
+ * file is created by its first connection: only its directory is made here.
+ */
 export async function ensureDatabase(config: DatabaseConfig): Promise<void> {
+  if (config.dialect === 'sqlite') {
+    await mkdir(dirname(sqliteFile(config)), { recursive: true });
+    return;
+  }
   const connection = await createConnection({
     host: config.host,
     port: config.port,
@@ -28,8 +43,13 @@ export async function ensureDatabase(config: DatabaseConfig): Promise<void> {
   }
 }
 
-/** Drops the configured database if it exists (tests and tooling only). */
+/** Drops the configured database if it exists (tests and tooling only): a SQLite file with its WAL. */
 export async function dropDatabase(config: DatabaseConfig): Promise<void> {
+  if (config.dialect === 'sqlite') {
+    const file = sqliteFile(config);
+    for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(`${file}${suffix}`, { force: true });
+    return;
+  }
   const connection = await createConnection({
     host: config.host,
     port: config.port,

@@ -1,4 +1,4 @@
-import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
+import { createTestDatabase, onMysql, TestDatabase } from '@crawlflow/testing';
 import { createDataSource } from './data-source';
 import { revertAllMigrationsOf } from './migrate';
 import { MIGRATIONS } from './migrations';
@@ -341,7 +341,8 @@ function describeColumn(row: ColumnRow, expected: string): string {
   return dataType;
 }
 
-describe('the initial schema', () => {
+// MySQL's schema as information_schema describes it (SQLite's: migrations-sqlite/sqlite-schema.int-spec.ts).
+onMysql('the initial schema', () => {
   let db: TestDatabase;
   const schema = (): string => db.name;
 

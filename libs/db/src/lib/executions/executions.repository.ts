@@ -1,6 +1,7 @@
 import type { ExecutionStatus } from '@crawlflow/contracts';
 import { In } from 'typeorm';
 import { Db, managerOf, repositoryOf } from '../db';
+import { dialectOf } from '../dialect';
 import { WorkflowExecution } from '../entities';
 
 /** workflow_executions: one per started job, holding its checkpoint (context) and step figures. */
@@ -47,6 +48,7 @@ export class ExecutionsRepository {
     progress: { currentStep: string | null; context: string; stepResults: string },
     counters: { totalItems: number; processedItems: number; succeeded: number; failed: number },
   ): Promise<void> {
+    if (dialectOf(db) === 'sqlite') return saveProgressOnSqlite(db, execution, progress, counters);
     await managerOf(db).query(
       `UPDATE workflow_executions e JOIN crawling_jobs j ON j.id = e.job_id
           SET e.current_step = ?, e.context = ?, e.step_results = ?,
@@ -81,4 +83,35 @@ export class ExecutionsRepository {
       { status, completedAt: () => 'NOW(3)' },
     );
   }
+}
+
+/**
+ * saveProgress on SQLite, which writes one table per UPDATE: the execution, then its job, together
+ * (a savepoint inside the caller's transaction). The job's row changes only with its execution.
+ */
+async function saveProgressOnSqlite(
+  db: Db,
+  execution: { id: string; jobId: string },
+  progress: { currentStep: string | null; context: string; stepResults: string },
+  counters: { totalItems: number; processedItems: number; succeeded: number; failed: number },
+): Promise<void> {
+  await managerOf(db).transaction(async (manager) => {
+    const saved: { affectedRows: number } = await manager.query(
+      'UPDATE workflow_executions SET current_step = ?, context = ?, step_results = ? WHERE id = ? AND job_id = ?',
+      [progress.currentStep, progress.context, progress.stepResults, execution.id, execution.jobId],
+    );
+    if (saved.affectedRows === 0) return;
+    await manager.query(
+      `UPDATE crawling_jobs SET total_items = ?, processed_items = ?, success_count = success_count + ?,
+              failed_count = failed_count + ?, updated_at = NOW(3)
+        WHERE id = ?`,
+      [
+        counters.totalItems,
+        counters.processedItems,
+        Math.trunc(counters.succeeded),
+        Math.trunc(counters.failed),
+        execution.jobId,
+      ],
+    );
+  });
 }

@@ -1,6 +1,7 @@
 import { queueTypeForTier, Stage, tierForPriority, type QueueType } from '@crawlflow/contracts';
 import { LessThan, type EntityManager } from 'typeorm';
 import { type Db, repositoryOf } from '../db';
+import { dialectOf } from '../dialect';
 import { CrawlingTask } from '../entities';
 import {
   AppliedResult,
@@ -115,6 +116,7 @@ export class TaskLedger {
     );
     if (candidates.length === 0) return [];
     const keys = entryKeys(
+      manager,
       candidates.map((row) => ({ id: String(row.id), createdAt: toSqlTimestamp(row.created_at) })),
     );
     const rows: Array<{
@@ -160,7 +162,7 @@ export class TaskLedger {
     leaseMs: number,
   ): Promise<void> {
     if (entries.length === 0) return;
-    const keys = entryKeys(entries);
+    const keys = entryKeys(manager, entries);
     await manager.query(
       `UPDATE crawling_queues
           SET status = 'PROCESSING', attempt_count = attempt_count + 1, dispatched_at = NOW(3),
@@ -174,8 +176,8 @@ export class TaskLedger {
   static async statuses(db: Db, entries: readonly EntryRef[]): Promise<Map<string, EntryStatus>> {
     if (entries.length === 0) return new Map();
     const rows: Array<{ id: string; status: EntryStatus['status']; attempt_count: number }> = await db.query(
-      `SELECT id, status, attempt_count FROM crawling_queues WHERE id IN (?) ${createdWithin(entries)}`,
-      [entries.map((e) => e.id), ...createdRange(entries)],
+      `SELECT id, status, attempt_count FROM crawling_queues WHERE id IN (?) ${createdWithin(db, entries)}`,
+      [entries.map((e) => e.id), ...createdRange(db, entries)],
     );
     return new Map(
       rows.map((row) => [String(row.id), { status: row.status, attemptCount: Number(row.attempt_count) }]),
@@ -191,7 +193,7 @@ export class TaskLedger {
   ): Promise<Map<string, LedgerTaskState>> {
     if (entries.length === 0) return new Map();
     // The entry rows are the lock: every result of a task goes through its entry.
-    const keys = entryKeys(entries);
+    const keys = entryKeys(manager, entries);
     const rows: Array<{
       id: string;
       task_id: string;
@@ -245,7 +247,7 @@ export class TaskLedger {
     // With each entry's creation time the look-up is one row of the primary key (id, created_at). By
     // id alone it is a range, and the locking read of the row after it waits for whoever inserted
     // that row, typically the engine's transaction planning the next tasks (ADR 0013).
-    const keyed = allKeyed(sorted);
+    const keyed = allKeyed(manager, sorted);
     const rows = jsonRows(
       ['id BIGINT', 'task_id BIGINT', 'job_id BIGINT', ...(keyed ? ['created_at DATETIME'] : [])],
       sorted.map((e) => [e.id, e.taskId, e.jobId, ...(keyed ? [e.createdAt] : [])]),
@@ -303,7 +305,7 @@ export class TaskLedger {
     const other = applied.filter((a) => a.decision.action !== 'complete');
 
     if (completed.length > 0) {
-      const keys = entryKeys(completed);
+      const keys = entryKeys(manager, completed);
       await manager.query(
         `UPDATE crawling_queues SET status = 'COMPLETED', lease_until = NULL, updated_at = NOW(3)
           WHERE ${keys.sql}`,
@@ -421,7 +423,7 @@ export class TaskLedger {
   static async releaseExpired(db: Db, entries: readonly EntryRef[], failReason?: string): Promise<number> {
     if (entries.length === 0) return 0;
     const sorted = [...entries].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    const keys = entryKeys(sorted);
+    const keys = entryKeys(db, sorted);
     const result: { affectedRows: number } = await db.query(
       failReason === undefined
         ? `UPDATE crawling_queues
@@ -447,8 +449,8 @@ export class TaskLedger {
     await db.query(
       `UPDATE crawling_queues SET lease_until = NOW(3) + INTERVAL ? MICROSECOND
         WHERE (id, attempt_count) IN (${sorted.map(() => '(?, ?)').join(', ')})
-          AND status = 'PROCESSING' ${createdWithin(sorted)}`,
-      [leaseMs * 1000, ...sorted.flatMap((e) => [e.id, e.attempt]), ...createdRange(sorted)],
+          AND status = 'PROCESSING' ${createdWithin(db, sorted)}`,
+      [leaseMs * 1000, ...sorted.flatMap((e) => [e.id, e.attempt]), ...createdRange(db, sorted)],
     );
   }
 
@@ -457,7 +459,7 @@ export class TaskLedger {
    * out (a result or a heartbeat that came meanwhile wins), and then it waits for its failure.
    */
   static async claimExhausted(db: Db, entry: EntryRef): Promise<boolean> {
-    const keys = entryKeys([entry]);
+    const keys = entryKeys(db, [entry]);
     const result: { affectedRows: number } = await db.query(
       `UPDATE crawling_queues SET lease_until = NOW(3) + INTERVAL 1 MINUTE
         WHERE ${keys.sql} AND status = 'PROCESSING' AND lease_until < NOW(3)`,
@@ -471,8 +473,8 @@ export class TaskLedger {
    * runs the entry has had (a result ends the count's use; only its worker dying repeats it).
    */
   static async quarantineStart(db: Db, entry: EntryRef): Promise<number> {
-    const where = `id = ? ${createdWithin([entry])}`;
-    const params = [entry.id, ...createdRange([entry])];
+    const where = `id = ? ${createdWithin(db, [entry])}`;
+    const params = [entry.id, ...createdRange(db, [entry])];
     await db.query(
       `UPDATE crawling_queues SET quarantine_starts = quarantine_starts + 1 WHERE ${where}`,
       params,
@@ -489,8 +491,8 @@ export class TaskLedger {
   static async payloads(db: Db, entries: readonly EntryRef[]): Promise<Map<string, string>> {
     if (entries.length === 0) return new Map();
     const rows: Array<{ id: string; payload: string | null }> = await db.query(
-      `SELECT id, payload FROM crawling_queues WHERE id IN (?) ${createdWithin(entries)}`,
-      [entries.map((e) => e.id), ...createdRange(entries)],
+      `SELECT id, payload FROM crawling_queues WHERE id IN (?) ${createdWithin(db, entries)}`,
+      [entries.map((e) => e.id), ...createdRange(db, entries)],
     );
     return new Map(rows.map((row) => [String(row.id), row.payload ?? '{}']));
   }
@@ -552,7 +554,7 @@ export class TaskLedger {
     reason: string,
   ): Promise<number> {
     if (entries.length === 0) return 0;
-    const keys = entryKeys(entries);
+    const keys = entryKeys(manager, entries);
     const result: { affectedRows: number } = await manager.query(
       `UPDATE crawling_queues SET status = 'FAILED', last_error = ?, updated_at = NOW(3)
         WHERE ${keys.sql} AND status = 'WAITING'`,
@@ -562,8 +564,8 @@ export class TaskLedger {
     await manager.query(
       `UPDATE crawling_tasks t JOIN crawling_queues q ON q.task_id = t.id
           SET t.status = 'FAILED', t.error_message = ?
-        WHERE q.id IN (?) AND q.status = 'FAILED' AND t.status = 'RETRYING' ${createdWithin(entries, 'q.')}`,
-      [clipBytesOrNull(reason), entries.map((e) => e.id), ...createdRange(entries)],
+        WHERE q.id IN (?) AND q.status = 'FAILED' AND t.status = 'RETRYING' ${createdWithin(manager, entries, 'q.')}`,
+      [clipBytesOrNull(reason), entries.map((e) => e.id), ...createdRange(manager, entries)],
     );
     return result.affectedRows;
   }
@@ -682,7 +684,10 @@ function taskStatus(decision: ResultDecision): string {
 }
 
 /** Every entry carries its creation time: its whole primary key (id, created_at) is known. */
-function allKeyed(entries: readonly { createdAt?: string }[]): boolean {
+function allKeyed(db: Db, entries: readonly { createdAt?: string }[]): boolean {
+  // SQLite's crawling_queues is not partitioned: its key is the id alone, and created_at has whole
+  // seconds there, so it would not equal the milliseconds of a read-back time (see migrations-sqlite).
+  if (dialectOf(db) === 'sqlite') return false;
   return entries.length > 0 && entries.every((e) => e.createdAt);
 }
 
@@ -692,8 +697,8 @@ function allKeyed(entries: readonly { createdAt?: string }[]): boolean {
  * range of the key, and a locking read of it also reads the row after, waiting for whoever holds
  * that one, typically a transaction that just inserted the next entries (ADR 0013).
  */
-function entryKeys(entries: readonly EntryRef[]): { sql: string; params: unknown[] } {
-  if (allKeyed(entries)) {
+function entryKeys(db: Db, entries: readonly EntryRef[]): { sql: string; params: unknown[] } {
+  if (allKeyed(db, entries)) {
     return {
       sql: `(id, created_at) IN (${entries.map(() => '(?, ?)').join(', ')})`,
       params: entries.flatMap((e) => [e.id, e.createdAt]),
@@ -707,12 +712,12 @@ function entryKeys(entries: readonly EntryRef[]): { sql: string; params: unknown
  * every entry of a batch carries its created_at, the range of them lets MySQL prune to the few
  * partitions that hold them (for reads without locks; locking statements use entryKeys).
  */
-function createdWithin(entries: readonly { createdAt?: string }[], alias = ''): string {
-  return allKeyed(entries) ? `AND ${alias}created_at BETWEEN ? AND ?` : '';
+function createdWithin(db: Db, entries: readonly { createdAt?: string }[], alias = ''): string {
+  return allKeyed(db, entries) ? `AND ${alias}created_at BETWEEN ? AND ?` : '';
 }
 
-function createdRange(entries: readonly { createdAt?: string }[]): string[] {
-  if (!allKeyed(entries)) return [];
+function createdRange(db: Db, entries: readonly { createdAt?: string }[]): string[] {
+  if (!allKeyed(db, entries)) return [];
   const times = entries.map((e) => e.createdAt as string).sort();
   return [times[0], times[times.length - 1]];
 }

@@ -1,6 +1,8 @@
+import type { SqlDialect } from '@crawlflow/config';
 import { TERMINAL_JOB_STATUSES } from '@crawlflow/contracts';
 import { In } from 'typeorm';
 import { Db, managerOf, repositoryOf } from '../db';
+import { dialectOf, insertedValue, referencingTablesSql, tableColumnsSql } from '../dialect';
 import { CrawlFrontierEntry } from '../entities/crawl-frontier.entity';
 import { CrawlPage } from '../entities/crawl-page.entity';
 import { CrawlingJob } from '../entities/crawling-job.entity';
@@ -40,9 +42,16 @@ function quote(column: string): string {
  * archive (a job restored by hand and finished again) is overwritten by the live row: live is the
  * truth, and the DELETE that follows in the same transaction must never remove a newer version.
  */
-function archiveInsertSql(table: ArchivedTable, columns: readonly string[], where: string): string {
+function archiveInsertSql(
+  dialect: SqlDialect,
+  table: ArchivedTable,
+  columns: readonly string[],
+  where: string,
+): string {
   const list = columns.map(quote);
-  const updates = columns.filter((c) => c !== 'id').map((c) => `${quote(c)} = src.${quote(c)}`);
+  const updates = columns
+    .filter((c) => c !== 'id')
+    .map((c) => `${quote(c)} = ${insertedValue(dialect, quote(c), 'src')}`);
   return `INSERT INTO ${ARCHIVED_TABLES[table]} (${list.join(', ')}, archived_at)
     SELECT ${list.map((c) => `src.${c}`).join(', ')}, NOW(3) FROM ${table} src WHERE ${where}
     ON DUPLICATE KEY UPDATE ${[...updates, 'archived_at = NOW(3)'].join(', ')}`;
@@ -56,9 +65,7 @@ export class JobArchiveRepository {
    */
   static async columnsOf(db: Db, tables: readonly string[]): Promise<Map<string, string[]>> {
     const rows: Array<{ TABLE_NAME: string; COLUMN_NAME: string }> = await managerOf(db).query(
-      `SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
-        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)
-        ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+      tableColumnsSql(dialectOf(db)),
       [tables],
     );
     const result = new Map<string, string[]>(tables.map((table) => [table, []]));
@@ -69,8 +76,7 @@ export class JobArchiveRepository {
   /** Tables with a foreign key to `table`. SQL: information_schema. */
   static async tablesReferencing(db: Db, table: string): Promise<string[]> {
     const rows: Array<{ TABLE_NAME: string }> = await managerOf(db).query(
-      `SELECT DISTINCT TABLE_NAME FROM information_schema.KEY_COLUMN_USAGE
-        WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = ?`,
+      referencingTablesSql(dialectOf(db)),
       [table],
     );
     return rows.map((row) => row.TABLE_NAME);
@@ -112,13 +118,17 @@ export class JobArchiveRepository {
     const moved: ArchivedRows = { jobs: 0, tasks: 0, executions: 0, dependencies: 0, pages: 0, frontier: 0 };
     if (jobIds.length === 0) return moved;
     const manager = managerOf(db);
+    const dialect = dialectOf(db);
     const ids = [...jobIds];
-    await manager.query(archiveInsertSql('crawling_jobs', columns.crawling_jobs, 'src.id IN (?)'), [ids]);
-    await manager.query(archiveInsertSql('crawling_tasks', columns.crawling_tasks, 'src.job_id IN (?)'), [
+    await manager.query(archiveInsertSql(dialect, 'crawling_jobs', columns.crawling_jobs, 'src.id IN (?)'), [
       ids,
     ]);
     await manager.query(
-      archiveInsertSql('workflow_executions', columns.workflow_executions, 'src.job_id IN (?)'),
+      archiveInsertSql(dialect, 'crawling_tasks', columns.crawling_tasks, 'src.job_id IN (?)'),
+      [ids],
+    );
+    await manager.query(
+      archiveInsertSql(dialect, 'workflow_executions', columns.workflow_executions, 'src.job_id IN (?)'),
       [ids],
     );
     const ofJobs = { jobId: In(ids) };

@@ -1,4 +1,5 @@
 import { Db, managerOf } from '../db';
+import { dialectOf } from '../dialect';
 
 /** One partition of crawling_queues as information_schema describes it. */
 export interface QueuePartitionInfo {
@@ -25,6 +26,7 @@ function identifier(name: string): string {
 
 /** The one connection a session setting or a run of DDL must stay on. */
 function connectionOf(db: Db): ReturnType<typeof managerOf> {
+  if (dialectOf(db) === 'sqlite') throw new Error('crawling_queues has no partitions on SQLite');
   const manager = managerOf(db);
   if (!manager.queryRunner) throw new Error('partition maintenance needs a dedicated connection');
   return manager;
@@ -37,6 +39,9 @@ function connectionOf(db: Db): ReturnType<typeof managerOf> {
 export class QueuePartitionsRepository {
   /** The partitions in order; a table without partitioning answers one row with a null name. */
   static async list(db: Db): Promise<QueuePartitionInfo[]> {
+    // SQLite partitions nothing: the ledger is one table, as an unpartitioned MySQL table answers.
+    if (dialectOf(db) === 'sqlite')
+      return [{ name: null, method: null, expression: null, description: null }];
     const rows: Array<{
       PARTITION_NAME: string | null;
       PARTITION_METHOD: string | null;
@@ -58,6 +63,7 @@ export class QueuePartitionsRepository {
 
   /** Live (WAITING / PROCESSING) entries in one partition, counted up to `cap`. */
   static async countLiveEntries(db: Db, partition: string, cap: number): Promise<number> {
+    if (dialectOf(db) === 'sqlite') throw new Error('crawling_queues has no partitions on SQLite');
     const [row] = await managerOf(db).query<Array<{ n: string | number }>>(
       `SELECT COUNT(*) AS n FROM (
          SELECT 1 FROM crawling_queues PARTITION (${identifier(partition)})
@@ -98,5 +104,20 @@ export class QueuePartitionsRepository {
     } finally {
       await connection.query('SET SESSION lock_wait_timeout = DEFAULT');
     }
+  }
+
+  /**
+   * SQLite, which has no partitions: deletes up to `limit` finished entries created before
+   * `cutoff`, oldest first; answers how many went.
+   */
+  static async deleteFinishedBefore(db: Db, cutoff: Date, limit: number): Promise<number> {
+    const result = await managerOf(db).query<{ affectedRows?: number }>(
+      `DELETE FROM crawling_queues WHERE id IN (
+         SELECT id FROM crawling_queues
+          WHERE status IN ('COMPLETED', 'FAILED') AND created_at < ?
+          ORDER BY id LIMIT ?)`,
+      [cutoff, limit],
+    );
+    return Number(result.affectedRows ?? 0);
   }
 }

@@ -1,4 +1,4 @@
-import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
+import { createTestDatabase, itOnMysql, TestDatabase } from '@crawlflow/testing';
 import { MaintenanceLockRepository } from './maintenance-lock.repository';
 import { QueuePartitionsRepository } from './queue-partitions.repository';
 
@@ -32,22 +32,26 @@ describe('retention repositories', () => {
     });
   });
 
-  it('runs partition DDL only on a dedicated connection and only with plain partition names', async () => {
-    await expect(QueuePartitionsRepository.drop(db.dataSource, 'p20260101')).rejects.toThrow(
-      'partition maintenance needs a dedicated connection',
-    );
-    await MaintenanceLockRepository.runExclusive(db.dataSource, async (connection) => {
-      await expect(QueuePartitionsRepository.drop(connection, 'p1`; DROP TABLE x; --')).rejects.toThrow(
-        'unsafe partition name',
+  // Partitions are MySQL's; SQLite's ledger is one table.
+  itOnMysql(
+    'runs partition DDL only on a dedicated connection and only with plain partition names',
+    async () => {
+      await expect(QueuePartitionsRepository.drop(db.dataSource, 'p20260101')).rejects.toThrow(
+        'partition maintenance needs a dedicated connection',
       );
-      const names = (await QueuePartitionsRepository.list(connection)).map((p) => p.name);
-      expect(names[names.length - 1]).toBe('p_future');
-      await QueuePartitionsRepository.withLockWait(connection, 3, async () => {
+      await MaintenanceLockRepository.runExclusive(db.dataSource, async (connection) => {
+        await expect(QueuePartitionsRepository.drop(connection, 'p1`; DROP TABLE x; --')).rejects.toThrow(
+          'unsafe partition name',
+        );
+        const names = (await QueuePartitionsRepository.list(connection)).map((p) => p.name);
+        expect(names[names.length - 1]).toBe('p_future');
+        await QueuePartitionsRepository.withLockWait(connection, 3, async () => {
+          const [row] = await connection.query('SELECT @@SESSION.lock_wait_timeout AS wait');
+          expect(Number(row.wait)).toBe(3);
+        });
         const [row] = await connection.query('SELECT @@SESSION.lock_wait_timeout AS wait');
-        expect(Number(row.wait)).toBe(3);
+        expect(Number(row.wait)).not.toBe(3);
       });
-      const [row] = await connection.query('SELECT @@SESSION.lock_wait_timeout AS wait');
-      expect(Number(row.wait)).not.toBe(3);
-    });
-  });
+    },
+  );
 });

@@ -6,6 +6,7 @@ import {
   EngineSide,
   insertSource,
   insertWorkflowWithDefinition,
+  itOnMysql,
   startEngineSide,
   startStepWorkers,
   StepWorkers,
@@ -180,7 +181,8 @@ describe('execution controls: dependencies, parallel limits, resource pools, wor
     }
   });
 
-  it('holds a pool of 2 slots shared by two workflows across two orchestrator replicas', async () => {
+  // Replicas share a MySQL server; a SQLite file belongs to one process (the second open is refused).
+  itOnMysql('holds a pool of 2 slots shared by two workflows across two orchestrator replicas', async () => {
     const second = createDataSource(db.config); // a second orchestrator: its own connections
     await second.initialize();
     const replica = await startEngineSide(second, vhost.url);

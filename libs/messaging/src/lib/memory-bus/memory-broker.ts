@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Options, Replies } from 'amqplib';
 import { BrokerRefusal, REPLY, unsupported, type AmqpMethod } from './amqp-errors';
@@ -8,6 +9,14 @@ import { Exchange, isExchangeType } from './routing';
 
 /** Deliveries one queue makes per turn of the event loop: timers and I/O run between turns. */
 const DELIVERIES_PER_TURN = 256;
+
+/**
+ * Deliveries run in the bus's own async context, made when this module loads, never in that of the
+ * publish that caused them. As over a network, a consumer must not inherit what the publisher holds
+ * in AsyncLocalStorage: the relay publishes inside its database transaction, and a worker's
+ * statements would otherwise join that transaction on the single SQLite connection.
+ */
+const DELIVERY_CONTEXT = new AsyncResource('MemoryBusDelivery');
 
 /** The connection side the broker needs: to close it when the broker is dropped. */
 export interface BrokerConnection {
@@ -252,7 +261,7 @@ export class MemoryBroker implements QueueHost {
     this.dirty.add(queue);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.dispatch());
+    DELIVERY_CONTEXT.runInAsyncScope(() => setImmediate(() => this.dispatch()));
   }
 
   private dispatch(): void {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
 import { AmqpClient } from '../amqp-client';
 import { connectMemoryBus, dropMemoryBroker, isMemoryBusUrl, memoryBrokerName } from './registry';
@@ -434,5 +435,23 @@ describe('brokers and connections', () => {
     expect(setups).toHaveLength(2);
     expect(setups[1]).not.toBe(setups[0]);
     await client.close();
+  });
+});
+
+describe('async context', () => {
+  it('delivers outside the async context of the publish, as a network would', async () => {
+    const ch = await channel();
+    await ch.assertQueue('q');
+    const store = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    await ch.consume('q', (message) => {
+      seen.push(store.getStore());
+      if (message) ch.ack(message);
+    });
+    // Nothing else is pending, so this publish is what schedules the delivery.
+    for (let i = 0; i < 5; i += 1) await turn();
+    store.run('the publisher transaction', () => ch.sendToQueue('q', Buffer.from('a')));
+    await until(() => seen.length === 1, 'the delivery');
+    expect(seen).toEqual([undefined]);
   });
 });

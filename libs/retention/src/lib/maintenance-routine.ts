@@ -46,12 +46,14 @@ export function describeMaintenance(report: MaintenanceReport): string {
   if (report.status === 'skipped') return `maintenance skipped: ${report.reason}`;
   const p = report.partitions;
   const a = report.archive;
-  const partitions = p.ok
-    ? `partitions added [${p.added.join(', ')}], dropped [${p.dropped.join(', ')}]` +
+  const partitions = !p.ok
+    ? `partitions failed: ${p.error}`
+    : p.deletedEntries !== undefined
+      ? `finished ledger entries deleted: ${p.deletedEntries}`
+      : `partitions added [${p.added.join(', ')}], dropped [${p.dropped.join(', ')}]` +
       (p.kept.length > 0
         ? `, kept with live entries [${p.kept.map((k) => `${k.partition}: ${k.liveEntries}`).join(', ')}]`
-        : '')
-    : `partitions failed: ${p.error}`;
+        : '');
   const archive = a.ok
     ? `archived ${a.jobs} jobs, ${a.tasks} tasks, ${a.executions} executions in ${a.batches} batches` +
       (a.interrupted ? ' (interrupted)' : '')

@@ -1,4 +1,4 @@
-import { Db, QueuePartitionsRepository } from '@crawlflow/db';
+import { Db, dialectOf, QueuePartitionsRepository } from '@crawlflow/db';
 import {
   FUTURE_PARTITION,
   isDailyPartition,
@@ -37,7 +37,13 @@ export interface PartitionReport {
   dropped: string[];
   /** Old enough to drop, but still holding live entries: kept (docs/adr/0008). */
   kept: KeptPartition[];
+  /** SQLite (no partitions): finished entries past the retention deleted in batches (ADR 0014). */
+  deletedEntries?: number;
 }
+
+/** Finished entries deleted per statement on SQLite: short enough not to hold the one writer. */
+const DELETE_BATCH = 5000;
+const DAY_MS = 86_400_000;
 
 /** The current partitions of crawling_queues in order; throws QueuePartitionLayoutError if unusable. */
 export async function readQueuePartitions(db: Db): Promise<QueuePartition[]> {
@@ -82,6 +88,7 @@ export async function maintainQueuePartitions(
   nowMs: number,
   settings: PartitionPlanSettings,
 ): Promise<PartitionReport> {
+  if (dialectOf(db) === 'sqlite') return deleteFinishedEntries(db, nowMs, settings);
   const partitions = await readQueuePartitions(db);
   const plan = planQueuePartitions(partitions, nowMs, settings);
   const report: PartitionReport = { added: [], dropped: [], kept: [] };
@@ -105,4 +112,24 @@ export async function maintainQueuePartitions(
     }
   });
   return report;
+}
+
+/**
+ * The standalone database has one unpartitioned ledger: entries that finished (COMPLETED or FAILED)
+ * and were created before the retention cut-off go in batches, each its own short
+ * statement, so the relay and the workers get the writer between them.
+ */
+async function deleteFinishedEntries(
+  db: Db,
+  nowMs: number,
+  settings: PartitionPlanSettings,
+): Promise<PartitionReport> {
+  const cutoff = new Date(nowMs - settings.retentionDays * DAY_MS);
+  let deletedEntries = 0;
+  for (;;) {
+    const deleted = await QueuePartitionsRepository.deleteFinishedBefore(db, cutoff, DELETE_BATCH);
+    deletedEntries += deleted;
+    if (deleted < DELETE_BATCH) break;
+  }
+  return { added: [], dropped: [], kept: [], deletedEntries };
 }

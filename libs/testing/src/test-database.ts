@@ -22,12 +22,17 @@ export function testDialect(): SqlDialect {
 
 /**
  * `describe` for suites about what only a MySQL server does (row locks between connections,
- * partitions, information_schema, server restarts); skipped on SQLite.
+ * partitions, information_schema, server restarts); skipped on SQLite. Picks when called, so
+ * importing this file outside Jest (benchmarks) is safe.
  */
-export const onMysql: jest.Describe = testDialect() === 'mysql' ? describe : describe.skip;
+export function onMysql(name: string, suite: () => void): void {
+  (testDialect() === 'mysql' ? describe : describe.skip)(name, suite);
+}
 
 /** `it` for one such test. */
-export const itOnMysql: jest.It = testDialect() === 'mysql' ? it : it.skip;
+export function itOnMysql(name: string, test: jest.ProvidesCallback, timeoutMs?: number): void {
+  (testDialect() === 'mysql' ? it : it.skip)(name, test, timeoutMs);
+}
 
 /**
  * A fresh database on the server named by DATABASE_URL (or the default), migrated unless

@@ -1,6 +1,7 @@
 import { createWriteStream, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
-import { APP_NAMES, AppName } from '@crawlflow/config';
+import { resolve } from 'node:path';
+import { APP_NAMES, AppName, DEFAULT_DATA_DIR, STANDALONE } from '@crawlflow/config';
 import { AppProcess, isRunning, runBuilt, terminateAll } from '../app-process';
 
 const KILL_AFTER_MS = 15_000;
@@ -10,8 +11,9 @@ export interface RunningApp extends AppProcess {
 }
 
 /**
- * Runs the migrator and the five apps as child processes, like `npm start`, but with every line
- * going to one log file (prefixed with the app's name) so the terminal keeps the progress display.
+ * Runs the standalone process, or the migrator and the five apps, as child processes like
+ * `npm run standalone` and `npm start`, but with every line going to one log file (prefixed with
+ * the app's name) so the terminal keeps the progress display.
  */
 export class AppRunner {
   private readonly log: WriteStream;
@@ -32,6 +34,16 @@ export class AppRunner {
     };
     this.apps.push(app);
     return app;
+  }
+
+  /** Where the standalone process keeps its data (CRAWLFLOW_DATA_DIR). */
+  get dataDir(): string {
+    return resolve(this.env.CRAWLFLOW_DATA_DIR ?? DEFAULT_DATA_DIR);
+  }
+
+  /** Every role in one process on `port`; it migrates its own database. */
+  startStandalone(port: number): RunningApp {
+    return this.start(STANDALONE, 'apps/standalone/src/main.js', { ...this.env, PORT: String(port) }, port);
   }
 
   /** Applies the migrations (the migrator creates the database when it is missing). */

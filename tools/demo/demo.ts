@@ -1,7 +1,10 @@
 /**
- * `npm run demo`: migrates, starts the five apps (logs to a file), serves the bundled sample shop on
- * loopback, applies examples/shop-products.json, runs a job with the live progress display, prints
- * a summary and stops everything it started. A second run finds every item unchanged (304s).
+ * `npm run demo`: starts the standalone process (every role in one process, on SQLite in
+ * `.crawlflow/` and the in-process bus: no database or broker needed), serves the bundled sample
+ * shop on loopback, applies examples/shop-products.json, runs a job with the live progress display,
+ * prints a summary and stops everything it started. A second run finds every item unchanged (304s).
+ * `npm run demo:cluster` (`--cluster`) does the same with the migrator and the five apps on MySQL
+ * and RabbitMQ (DATABASE_URL, AMQP_URL).
  */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +30,8 @@ const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 300_000);
 const SHOP_PORT = Number(process.env.DEMO_SHOP_PORT ?? 18_080);
 /** Apps from here up: clear of `npm start`'s 3000..3004. */
 const APPS_FROM = Number(process.env.DEMO_APPS_PORT ?? 18_100);
+
+const CLUSTER = process.argv.includes('--cluster');
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -59,6 +64,24 @@ async function waitReady(ports: number[], runner: AppRunner, timeoutMs: number):
   }
 }
 
+/** The standalone process, or the migrator and then the five apps; returns the API's port. */
+async function startPlatform(runner: AppRunner): Promise<number> {
+  if (!CLUSTER) {
+    const port = await freePortRange(1, APPS_FROM);
+    say(`  starting crawlflow standalone on port ${port} (data in ${runner.dataDir})…`);
+    runner.startStandalone(port);
+    await waitReady([port], runner, 120_000);
+    return port;
+  }
+  say('  migrating the database…');
+  await runner.migrate(90_000);
+  const base = await freePortRange(5, APPS_FROM);
+  const ports = runner.startApps(base);
+  say(`  starting the five apps on ports ${base}..${base + 4}…`);
+  await waitReady([...ports.values()], runner, 90_000);
+  return base;
+}
+
 /** What a failed or interrupted demo must undo: its job would otherwise resume on the next start. */
 interface Started {
   client?: ApiClient;
@@ -70,12 +93,7 @@ async function runDemo(runner: AppRunner, shop: SampleShop, started: Started): P
   say('crawlflow demo');
   say(`  sample shop:  ${shop.url} (10 list pages, 200 products; some slow, some flaky)`);
   say(`  app logs:     ${runner.logFile}`);
-  say('  migrating the database…');
-  await runner.migrate(90_000);
-  const base = await freePortRange(5, APPS_FROM);
-  const ports = runner.startApps(base);
-  say(`  starting the five apps on ports ${base}..${base + 4}…`);
-  await waitReady([...ports.values()], runner, 90_000);
+  const base = await startPlatform(runner);
 
   const client = new ApiClient({
     baseUrl: `http://127.0.0.1:${base}`,

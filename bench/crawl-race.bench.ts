@@ -6,19 +6,24 @@
  *
  * `node -r @swc-node/register bench/crawl-race.bench.ts [key=value ...]`, keys (defaults):
  *   rounds=2 pages=250 items=20 concurrency=50 (Crawlee's and the bare loop's)
- *   runs=crawlee,bare,default,raised  (crawlflow "default": no parallelism row, the seed's limits;
- *   "raised": max_parallel_tasks and FETCH_HOST_CONCURRENCY at Crawlee's concurrency)
+ *   runs=crawlee,bare,default,raised,standalone  (crawlflow "default": no parallelism row, the seed's
+ *   limits; "raised": max_parallel_tasks and FETCH_HOST_CONCURRENCY at Crawlee's concurrency;
+ *   "standalone": the default limits in one process on SQLite and the in-process bus)
  *   fetchWorkers=1 parseWorkers=1 orchestrators=1 (replicas, for the scale-out curve)
  * Crawlee is installed on demand into bench/peers (npm ci does not carry it).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadDatabaseConfig } from '@crawlflow/config';
+import { createDataSource } from '@crawlflow/db';
 import { startSampleShop, type SampleShop } from '@crawlflow/sample-shop';
 import {
   createTestDatabase,
   createTestVhost,
   startAppCluster,
+  startStandalone,
   type AppCluster,
   type ClusterApp,
 } from '@crawlflow/testing';
@@ -26,7 +31,7 @@ import { hopBreakdown, type HopBreakdown } from './race/hop-breakdown';
 import { brokerPid, cpuMeter, databasePid, machineMeter, median } from './support/cpu-meter';
 import { databaseLoad } from './support/database-load';
 import { benchSettings } from './support/settings';
-import { api, jobFinished, shopWorkflow } from './support/shop-crawl';
+import { api, jobFinished, shopWorkflow, shopWorkflowOverApi } from './support/shop-crawl';
 
 const ROOT = join(__dirname, '..');
 const PEERS = join(ROOT, 'bench', 'peers');
@@ -36,7 +41,7 @@ const ROUNDS = Number(settings.rounds ?? 2);
 const PAGES = Number(settings.pages ?? 250);
 const ITEMS = Number(settings.items ?? 20);
 const CONCURRENCY = Number(settings.concurrency ?? 50);
-const RUNS = (settings.runs ?? 'crawlee,bare,default,raised').split(',');
+const RUNS = (settings.runs ?? 'crawlee,bare,default,raised,standalone').split(',');
 const REPLICAS = {
   fetch: Number(settings.fetchWorkers ?? 1),
   parse: Number(settings.parseWorkers ?? 1),
@@ -167,6 +172,50 @@ async function crawlflowRound(shop: SampleShop, run: 'default' | 'raised'): Prom
   }
 }
 
+/** The default limits in the standalone process: SQLite in a fresh data directory, the in-process bus. */
+async function standaloneRound(shop: SampleShop): Promise<RoundFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cf-race-'));
+  try {
+    const standalone = await startStandalone({ CRAWLFLOW_DATA_DIR: dataDir, FETCH_ALLOW_HOSTS: '127.0.0.1' });
+    let jobId: string;
+    let cpu: Record<string, number>;
+    let busy: number;
+    try {
+      const workflowId = await shopWorkflowOverApi(standalone, shop, 'race');
+      const meter = cpuMeter({ standalone: () => [standalone.process.pid] });
+      const machine = machineMeter();
+      const job = await api<{ id: string }>(standalone, 'POST', `/api/workflows/${workflowId}/jobs`, {});
+      jobId = String(job.id);
+      await jobFinished(standalone, jobId);
+      cpu = meter();
+      busy = machine();
+    } finally {
+      await standalone.stop();
+    }
+    // The file is the process's alone while it runs (one writer): read the timestamps after it stopped.
+    const dataSource = createDataSource(
+      loadDatabaseConfig({ DATABASE_URL: `sqlite:${join(dataDir, 'crawlflow.db')}` }),
+    );
+    await dataSource.initialize();
+    try {
+      const hops = await hopBreakdown(dataSource, jobId);
+      return {
+        run: 'standalone',
+        pages: hops.fetches,
+        records: hops.stored,
+        seconds: hops.jobSeconds,
+        cpu,
+        busy,
+        hops,
+      };
+    } finally {
+      await dataSource.destroy();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 function cpuPerPage(figures: RoundFigures): number {
   const total = Object.values(figures.cpu).reduce((a, b) => a + b, 0);
   return (total * 1000) / figures.pages;
@@ -224,7 +273,9 @@ async function main(): Promise<void> {
             ? await crawleeRound(shop)
             : run === 'bare'
               ? await bareRound(shop)
-              : await crawlflowRound(shop, run === 'raised' ? 'raised' : 'default');
+              : run === 'standalone'
+                ? await standaloneRound(shop)
+                : await crawlflowRound(shop, run === 'raised' ? 'raised' : 'default');
         results.push(figures);
         process.stdout.write(`round ${round} ${describe(figures)}\n`);
         if (figures.hops)

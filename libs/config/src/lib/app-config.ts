@@ -138,7 +138,7 @@ export function isMemoryBusUrl(value: string): boolean {
 export function loadDatabaseConfig(env: Env, fallbackUrl = DEFAULT_DATABASE_URL): DatabaseConfig {
   const value = raw(env, 'DATABASE_URL') ?? fallbackUrl;
   if (value.startsWith(SQLITE_PREFIX)) return sqliteConfig(value);
-  if (!/^(mysql|mariadb):/.test(value)) {
+  if (!/^(mysql|mariadb):/i.test(value)) {
     throw new ConfigError(
       'DATABASE_URL',
       `expected a mysql:// or mariadb:// URL or sqlite:<file>, got "${redact(value)}"`,
@@ -208,14 +208,21 @@ export function loadAmqpUrl(env: Env, fallbackUrl = DEFAULT_AMQP_URL): string {
  * The database and bus of a process. The standalone process defaults to a SQLite file in its data
  * directory and the in-process bus; each cluster role to MySQL and RabbitMQ, and refuses the
  * embedded ones: the file and the bus live inside one process, so roles split over processes
- * would each see their own, empty copy.
+ * would each see their own, empty copy. The in-process bus goes only with the standalone process's
+ * own SQLite file: a MySQL database may be shared by other processes, whose ledger entries this
+ * process would take onto a bus they cannot reach.
  */
 function storage(app: ProcessName, env: Env, dataDir: string): Pick<AppConfig, 'database' | 'amqpUrl'> {
   if (app === STANDALONE) {
-    return {
-      database: loadDatabaseConfig(env, `${SQLITE_PREFIX}${resolve(dataDir, 'crawlflow.db')}`),
-      amqpUrl: loadAmqpUrl(env, MEMORY_BUS_URL),
-    };
+    const database = loadDatabaseConfig(env, `${SQLITE_PREFIX}${resolve(dataDir, 'crawlflow.db')}`);
+    const amqpUrl = loadAmqpUrl(env, database.dialect === 'sqlite' ? MEMORY_BUS_URL : DEFAULT_AMQP_URL);
+    if (database.dialect !== 'sqlite' && isMemoryBusUrl(amqpUrl)) {
+      throw new ConfigError(
+        'AMQP_URL',
+        "memory: goes with the standalone process's own SQLite file; with DATABASE_URL on MySQL, which other processes may share, use amqp://",
+      );
+    }
+    return { database, amqpUrl };
   }
   const database = loadDatabaseConfig(env);
   const amqpUrl = loadAmqpUrl(env);

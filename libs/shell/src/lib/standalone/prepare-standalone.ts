@@ -24,7 +24,7 @@ export async function prepareStandalone(config: AppConfig): Promise<void> {
     const applied = await runMigrations(database);
     if (applied.length > 0) logger.log({ msg: 'migrations applied', applied }, CONTEXT);
     if (isMemoryBusUrl(config.amqpUrl)) {
-      const lost = await endLostLeases(config);
+      const lost = await putBackLostDeliveries(config);
       if (lost > 0)
         logger.log({ msg: 'in-flight entries of the previous run go out again', entries: lost }, CONTEXT);
     }
@@ -42,11 +42,11 @@ async function writableDirectory(dir: string): Promise<void> {
   await rm(probe, { force: true });
 }
 
-async function endLostLeases(config: AppConfig): Promise<number> {
+async function putBackLostDeliveries(config: AppConfig): Promise<number> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   try {
-    return await LostDeliveries.endLeases(dataSource);
+    return await LostDeliveries.putBack(dataSource);
   } finally {
     await dataSource.destroy();
   }

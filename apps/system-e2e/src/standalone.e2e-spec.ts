@@ -144,6 +144,17 @@ describe('the standalone process: every role in one process on SQLite and the in
     for (let product = 1; product <= 1000; product += 1) {
       expect(byName.get(`Product ${product}`)).toBe(`₩${((product * 37) % 900) + 99}.50`);
     }
+    // The same surface as the orchestrator's: OpenAPI, health and the metrics of every role.
+    const openapi = (await (await fetch(`${api}/api/docs-json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/api/workflows', '/api/jobs/{id}/items']),
+    );
+    expect((await fetch(`${api}/health/live`)).status).toBe(200);
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    for (const stage of ['fetch', 'parse'])
+      expect(metrics).toMatch(new RegExp(`crawlflow_task_results_total\\{[^}]*stage="${stage}"`));
     expect(standalone.process.isRunning()).toBe(true);
     await standalone.stop();
   });

@@ -48,3 +48,4 @@ export {
   type StandaloneProcess,
 } from './app-cluster';
 export { killDatabase, startDatabase } from './database-control';
+export { testDbModule } from './test-db-module';

@@ -6,12 +6,17 @@
 import { loadConfig } from '@crawlflow/config';
 import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { crawlCheckers } from '@crawlflow/crawl';
-import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { ObservabilityModule } from '@crawlflow/observability';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- spec only: the routes meet the body parsers every app's shell installs, not a copy of them
 import { useBodyLimit } from '@crawlflow/shell';
-import { createTestDatabase, createTestVhost, TestDatabase, TestVhost } from '@crawlflow/testing';
+import {
+  createTestDatabase,
+  createTestVhost,
+  TestDatabase,
+  TestVhost,
+  testDbModule,
+} from '@crawlflow/testing';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -31,7 +36,7 @@ class TestRoot {
     return {
       module: TestRoot,
       imports: [
-        DbModule.forRoot(db.config),
+        testDbModule(db),
         MessagingModule.forRoot({ url: vhost.url, name: 'body-limits-int-spec' }),
         ObservabilityModule.forRoot({ app: 'orchestrator', logLevel: 'error' }),
         ApiModule.forRoot({ apiToken: TOKEN, checkers: crawlCheckers, triggers: false }),

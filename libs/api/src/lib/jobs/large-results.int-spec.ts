@@ -1,6 +1,5 @@
 import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { crawlCheckers } from '@crawlflow/crawl';
-import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { ObservabilityModule } from '@crawlflow/observability';
 import {
@@ -17,6 +16,7 @@ import {
   TestDatabase,
   TestVhost,
   waitFor,
+  testDbModule,
 } from '@crawlflow/testing';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -49,7 +49,7 @@ class TestRoot {
     return {
       module: TestRoot,
       imports: [
-        DbModule.forRoot(db.config),
+        testDbModule(db),
         MessagingModule.forRoot({ url: vhost.url, name: 'large-results-int-spec' }),
         ObservabilityModule.forRoot({ app: 'orchestrator', logLevel: 'error' }),
         ApiModule.forRoot({ checkers: crawlCheckers, keyMetricsIntervalMs: 60_000 }),

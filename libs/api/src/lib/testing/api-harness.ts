@@ -1,6 +1,5 @@
 import { SEED_EXAMPLE_DEFINITION } from '@crawlflow/contracts';
 import { crawlCheckers } from '@crawlflow/crawl';
-import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { ObservabilityModule } from '@crawlflow/observability';
 import {
@@ -9,6 +8,7 @@ import {
   emptyTables,
   TestDatabase,
   TestVhost,
+  testDbModule,
 } from '@crawlflow/testing';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -42,7 +42,7 @@ class ApiTestRoot {
     return {
       module: ApiTestRoot,
       imports: [
-        DbModule.forRoot(db.config),
+        testDbModule(db),
         MessagingModule.forRoot({ url: vhost.url, name }),
         ObservabilityModule.forRoot({ app: 'orchestrator', logLevel: 'error' }),
         ApiModule.forRoot({ apiToken: API_TEST_TOKEN, checkers: crawlCheckers, keyMetricsIntervalMs: 200 }),

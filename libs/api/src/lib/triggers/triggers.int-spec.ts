@@ -1,5 +1,4 @@
 import { DEAD_REASON_HEADER } from '@crawlflow/contracts';
-import { DbModule } from '@crawlflow/db';
 import { MessagingModule } from '@crawlflow/messaging';
 import { MetricsService, ObservabilityModule } from '@crawlflow/observability';
 import {
@@ -9,6 +8,7 @@ import {
   TestDatabase,
   TestVhost,
   waitFor,
+  testDbModule,
 } from '@crawlflow/testing';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -21,7 +21,7 @@ class TestRoot {
     return {
       module: TestRoot,
       imports: [
-        DbModule.forRoot(db.config),
+        testDbModule(db),
         MessagingModule.forRoot({ url: vhost.url, name: 'triggers-int-spec' }),
         ObservabilityModule.forRoot({ app: 'orchestrator', logLevel: 'error' }),
         ApiModule.forRoot({ triggers: { prefetch: 50, retryPauseMs: 100, holdLimitMs: 1500 } }),

@@ -1,4 +1,4 @@
-import { CLAIM_QUERY, createTestDatabase, seedLargeLedger, TestDatabase } from '@crawlflow/testing';
+import { CLAIM_QUERY, createTestDatabase, seedLargeLedger, TestDatabase, onMysql } from '@crawlflow/testing';
 import { runMaintenance } from './maintenance-routine';
 import { DAY_MS, dailyPartitionName, startOfUtcDay } from './partition-plan';
 
@@ -35,7 +35,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('the claim query on a large ledger', () => {
+// An index plan of MySQL's optimizer over partitions.
+onMysql('the claim query on a large ledger', () => {
   it('uses idx_queues_claim over 1,024,000 finished + 10,000 waiting entries, before and after the old day is dropped', async () => {
     expect(await scalar("SELECT COUNT(*) FROM crawling_queues WHERE status IN ('COMPLETED', 'FAILED')")).toBe(
       SEED_ROWS * 2 ** DOUBLINGS,

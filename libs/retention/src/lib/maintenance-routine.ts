@@ -51,9 +51,9 @@ export function describeMaintenance(report: MaintenanceReport): string {
     : p.deletedEntries !== undefined
       ? `finished ledger entries deleted: ${p.deletedEntries}`
       : `partitions added [${p.added.join(', ')}], dropped [${p.dropped.join(', ')}]` +
-      (p.kept.length > 0
-        ? `, kept with live entries [${p.kept.map((k) => `${k.partition}: ${k.liveEntries}`).join(', ')}]`
-        : '');
+        (p.kept.length > 0
+          ? `, kept with live entries [${p.kept.map((k) => `${k.partition}: ${k.liveEntries}`).join(', ')}]`
+          : '');
   const archive = a.ok
     ? `archived ${a.jobs} jobs, ${a.tasks} tasks, ${a.executions} executions in ${a.batches} batches` +
       (a.interrupted ? ' (interrupted)' : '')

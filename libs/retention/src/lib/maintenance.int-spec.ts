@@ -1,7 +1,14 @@
 import { AppConfig, ConfigModule, loadConfig } from '@crawlflow/config';
 import { createDataSource, DbModule } from '@crawlflow/db';
 import { MetricsService } from '@crawlflow/observability';
-import { createTestDatabase, holdsFor, insertWorkflow, TestDatabase, waitFor } from '@crawlflow/testing';
+import {
+  createTestDatabase,
+  holdsFor,
+  insertWorkflow,
+  TestDatabase,
+  waitFor,
+  onMysql,
+} from '@crawlflow/testing';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
@@ -67,7 +74,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('maintenance on several replicas', () => {
+// Replicas are processes with their own connections; SQLite has one process and one connection.
+onMysql('maintenance on several replicas', () => {
   it('two replicas at once: one works, the other skips because the lock is held; no error, no double work', async () => {
     await insertOldJobs(OLD_JOBS);
     const metricsA = new MetricsService('scheduler');

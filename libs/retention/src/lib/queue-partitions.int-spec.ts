@@ -1,5 +1,5 @@
 import { TaskLedger } from '@crawlflow/db';
-import { createTestDatabase, TestDatabase } from '@crawlflow/testing';
+import { createTestDatabase, TestDatabase, onMysql } from '@crawlflow/testing';
 import { runMaintenance } from './maintenance-routine';
 import { DAY_MS, dailyPartitionName, startOfUtcDay } from './partition-plan';
 
@@ -57,7 +57,8 @@ async function insertEntries(
 
 const dayName = (offset: number): string => dailyPartitionName(startOfUtcDay(Date.now()) + offset * DAY_MS);
 
-describe('queue partition maintenance', () => {
+// SQLite has no partitions: ledger-retention.int-spec.ts covers its retention.
+onMysql('queue partition maintenance', () => {
   it('with the clock 10 days ahead: adds the days ahead, drops the finished old day, keeps the one with a WAITING entry, which still runs', async () => {
     const db = await database();
     await insertEntries(db, 200, 'COMPLETED', 0);

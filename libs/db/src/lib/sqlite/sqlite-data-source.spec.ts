@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDatabaseConfig, type DatabaseConfig } from '@crawlflow/config';
+import { waitFor } from '@crawlflow/testing';
 import { QueryFailedError, type DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
 import { databaseErrorCode, probeDatabase } from '../db-errors';
@@ -273,7 +274,7 @@ describe('one writer at a time', () => {
       const waiting = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
         stalled.query('SELECT 1 AS one'),
       );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await waitFor(() => reports.length > 0, { timeoutMs: 5000, intervalMs: 20, what: 'the stall report' });
       expect(reports).toHaveLength(1);
       expect(reports[0]).toMatch(/has held the connection for \d+ ms with 1 waiting/);
       expect(reports[0]).toContain('sqlite-data-source.spec.ts');

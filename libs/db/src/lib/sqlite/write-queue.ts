@@ -76,15 +76,7 @@ export class WriteQueue {
 
   /** Waits for the connection. Synchronous when it is free (resolved promise, no queueing). */
   acquire(label: string, withStack: boolean): Promise<Lease> {
-    const lease: Lease = {
-      queue: this,
-      id: this.nextId++,
-      label,
-      since: Date.now(),
-      active: false,
-      reported: false,
-      ...(withStack ? { stack: new Error().stack } : {}),
-    };
+    const lease = this.newLease(label, withStack ? new Error().stack : undefined);
     if (!this.holder) {
       this.grant(lease);
       return Promise.resolve(lease);
@@ -102,16 +94,21 @@ export class WriteQueue {
   /** Takes the connection for a synchronous step if it is free; undefined if it is not. */
   tryAcquire(label: string): Lease | undefined {
     if (this.holder) return undefined;
-    const lease: Lease = {
+    const lease = this.newLease(label);
+    this.grant(lease);
+    return lease;
+  }
+
+  private newLease(label: string, stack?: string): Lease {
+    return {
       queue: this,
       id: this.nextId++,
       label,
       since: Date.now(),
       active: false,
       reported: false,
+      ...(stack !== undefined ? { stack } : {}),
     };
-    this.grant(lease);
-    return lease;
   }
 
   release(lease: Lease): void {

@@ -154,6 +154,7 @@ export {
   KeyMetricsRepository,
   type DailyJobStatistics,
   type FinishedJobsFigures,
+  type HourlyFigures,
   type NewTasksFigures,
   type WorkflowFailureRate,
 } from './lib/observability';

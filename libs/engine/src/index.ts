@@ -21,9 +21,11 @@ export {
   updateWorkflow,
   getWorkflow,
   listWorkflows,
+  listWorkflowVersions,
   type NewWorkflow,
   type WorkflowChange,
   type WorkflowListQuery,
+  type WorkflowVersionRow,
 } from './lib/workflows/workflow-store';
 export { EngineModule } from './lib/orchestrator/engine.module';
 export { checkCondition } from './lib/selection/workflow-selection';

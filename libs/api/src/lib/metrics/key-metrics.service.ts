@@ -1,4 +1,4 @@
-import { tierForQueueType, TIERS } from '@crawlflow/contracts';
+import { type Tier, tierForQueueType, TIERS } from '@crawlflow/contracts';
 import { KeyMetricsRepository, TaskLedger } from '@crawlflow/db';
 import { MetricsService } from '@crawlflow/observability';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
@@ -7,6 +7,17 @@ import { DataSource } from 'typeorm';
 
 /** How often the original design's key figures are recomputed from the database. */
 export const KEY_METRICS_INTERVAL_MS = Symbol('KEY_METRICS_INTERVAL_MS');
+
+/** The original design's key figures (see KeyMetricsService). */
+export interface KeyFigures {
+  /** Of the jobs that finished (SUCCESS or FAILED) in the last hour; null: none did. */
+  jobSuccessRate: number | null;
+  avgExecutionSec: number | null;
+  /** Ledger entries WAITING or PROCESSING, per tier. */
+  queueDepth: Record<Tier, number>;
+  /** Of the tasks created in the last hour, those retried at least once; null: none was created. */
+  retryRate: number | null;
+}
 
 /**
  * The original design's four key figures as gauges, recomputed from the database every few seconds
@@ -62,22 +73,34 @@ export class KeyMetricsService implements OnApplicationBootstrap, OnModuleDestro
     await this.running;
   }
 
+  /**
+   * The figures as they are now; a rate is null when there is nothing to divide (no job finished,
+   * no task created in the last hour). The console's overview answers them as they are.
+   */
+  async figures(): Promise<KeyFigures> {
+    const jobs = await KeyMetricsRepository.jobsFinishedLastHour(this.db);
+    const finished = jobs.succeeded + jobs.failed;
+    const queueDepth = Object.fromEntries(TIERS.map((tier) => [tier, 0])) as Record<Tier, number>;
+    for (const row of await TaskLedger.depth(this.db)) {
+      queueDepth[tierForQueueType(row.queueType)] += row.count;
+    }
+    const tasks = await KeyMetricsRepository.tasksCreatedLastHour(this.db);
+    return {
+      jobSuccessRate: finished > 0 ? jobs.succeeded / finished : null,
+      avgExecutionSec: jobs.avgSeconds,
+      queueDepth,
+      retryRate: tasks.total > 0 ? tasks.retried / tasks.total : null,
+    };
+  }
+
   async refresh(): Promise<void> {
     try {
-      const jobs = await KeyMetricsRepository.jobsFinishedLastHour(this.db);
-      const finished = jobs.succeeded + jobs.failed;
-      this.successRate.set(finished > 0 ? jobs.succeeded / finished : 1);
-      this.avgExecution.set(jobs.avgSeconds ?? 0);
-
-      const depth = new Map<string, number>(TIERS.map((tier) => [tier, 0]));
-      for (const row of await TaskLedger.depth(this.db)) {
-        const tier = tierForQueueType(row.queueType);
-        depth.set(tier, (depth.get(tier) ?? 0) + row.count);
-      }
-      for (const [tier, count] of depth) this.queueDepth.set({ tier }, count);
-
-      const tasks = await KeyMetricsRepository.tasksCreatedLastHour(this.db);
-      this.retryRate.set(tasks.total > 0 ? tasks.retried / tasks.total : 0);
+      const figures = await this.figures();
+      // A gauge has no "no value": an hour without finished jobs reads as all of them succeeding.
+      this.successRate.set(figures.jobSuccessRate ?? 1);
+      this.avgExecution.set(figures.avgExecutionSec ?? 0);
+      for (const tier of TIERS) this.queueDepth.set({ tier }, figures.queueDepth[tier]);
+      this.retryRate.set(figures.retryRate ?? 0);
       if (this.failing) this.logger.log('key metrics are computed again');
       this.failing = false;
     } catch (error) {

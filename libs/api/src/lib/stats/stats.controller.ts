@@ -5,6 +5,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { DataSource } from 'typeorm';
 import { queryId, queryInt } from '../http/request-fields';
 import { BrokerProbe } from './broker-probe.service';
+import { OverviewService } from './overview.service';
 
 @ApiTags('stats')
 @ApiBearerAuth()
@@ -13,7 +14,22 @@ export class StatsController {
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(BrokerProbe) private readonly broker: BrokerProbe,
+    @Inject(OverviewService) private readonly overviews: OverviewService,
   ) {}
+
+  @Get('stats/overview')
+  @ApiQuery({
+    name: 'hours',
+    required: false,
+    description: 'the trend’s window in hours, 1..168 (default 24)',
+  })
+  @ApiOperation({
+    summary:
+      'Key figures now (last hour: job success rate, run time, retry rate; queue depth, running jobs) and per UTC hour',
+  })
+  overview(@Query() query: Record<string, unknown>) {
+    return this.overviews.overview(Math.floor(queryInt(query, 'hours', 24, 1, 168)));
+  }
 
   @Get('stats/jobs')
   @ApiQuery({ name: 'workflow_id', required: false })

@@ -12,7 +12,7 @@ import {
 } from '@crawlflow/testing';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ApiModule } from '../api.module';
+import { ApiModule, type ApiModuleOptions } from '../api.module';
 
 export const API_TEST_TOKEN = 'api-int-spec-token';
 
@@ -38,14 +38,24 @@ export interface ApiHarness {
 
 @Module({})
 class ApiTestRoot {
-  static forRoot(db: TestDatabase, vhost: TestVhost, name: string): DynamicModule {
+  static forRoot(
+    db: TestDatabase,
+    vhost: TestVhost,
+    name: string,
+    options: Partial<ApiModuleOptions>,
+  ): DynamicModule {
     return {
       module: ApiTestRoot,
       imports: [
         testDbModule(db),
         MessagingModule.forRoot({ url: vhost.url, name }),
         ObservabilityModule.forRoot({ app: 'orchestrator', logLevel: 'error' }),
-        ApiModule.forRoot({ apiToken: API_TEST_TOKEN, checkers: crawlCheckers, keyMetricsIntervalMs: 200 }),
+        ApiModule.forRoot({
+          apiToken: API_TEST_TOKEN,
+          checkers: crawlCheckers,
+          keyMetricsIntervalMs: 200,
+          ...options,
+        }),
       ],
     };
   }
@@ -58,9 +68,9 @@ function failOn(what: string, answer: ApiAnswer): never {
 /**
  * Registers the hooks of one int-spec file: the app on a database and vhost of its own for the
  * file, every table emptied before each test. Call it at the top of the file's outer describe and
- * read the harness inside the tests.
+ * read the harness inside the tests. `options` change the API module's (e.g. `consoleDir`).
  */
-export function useApiHarness(name: string): () => ApiHarness {
+export function useApiHarness(name: string, options: Partial<ApiModuleOptions> = {}): () => ApiHarness {
   let db: TestDatabase | undefined;
   let vhost: TestVhost | undefined;
   let app: INestApplication | undefined;
@@ -69,7 +79,7 @@ export function useApiHarness(name: string): () => ApiHarness {
 
   beforeAll(async () => {
     [db, vhost] = await Promise.all([createTestDatabase(), createTestVhost()]);
-    app = await NestFactory.create(ApiTestRoot.forRoot(db, vhost, name), { logger: false });
+    app = await NestFactory.create(ApiTestRoot.forRoot(db, vhost, name, options), { logger: false });
     await app.listen(0, '127.0.0.1');
     const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     harness = build(db, app, base, () => (unique += 1));

@@ -9,6 +9,7 @@ import {
   createWorkflow,
   getWorkflow,
   listWorkflows,
+  listWorkflowVersions,
   NewWorkflow,
   updateWorkflow,
   WORKFLOW_TYPES,
@@ -92,6 +93,16 @@ export class WorkflowsController {
   get(@Param('id') id: string, @Query() query: Record<string, unknown>) {
     const version = query.version === undefined ? undefined : queryInt(query, 'version', 1, 1, 2_147_483_647);
     return getWorkflow(this.db.manager, idParam(id), version);
+  }
+
+  @Get(':id/versions')
+  @ApiOperation({
+    summary:
+      'The versions of a workflow, newest first (a version’s definition: GET /api/workflows/:id?version=)',
+  })
+  async versions(@Param('id') id: string) {
+    const rows = await listWorkflowVersions(this.db.manager, idParam(id));
+    return { data: rows, next_cursor: null };
   }
 
   @Put(':id')

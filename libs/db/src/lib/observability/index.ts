@@ -6,5 +6,6 @@ export {
 export {
   KeyMetricsRepository,
   type FinishedJobsFigures,
+  type HourlyFigures,
   type NewTasksFigures,
 } from './key-metrics.repository';

@@ -104,6 +104,18 @@ export class WorkflowsRepository {
     if (Object.keys(change).length > 0) await repositoryOf(db, CrawlingWorkflow).update({ id }, change);
   }
 
+  /** Every version of a workflow, newest first, without the definitions. */
+  static async versions(
+    db: Db,
+    workflowId: string,
+  ): Promise<Array<Pick<WorkflowVersion, 'version' | 'createdAt'>>> {
+    return repositoryOf(db, WorkflowVersion).find({
+      where: { workflowId },
+      select: { version: true, createdAt: true },
+      order: { version: 'DESC' },
+    });
+  }
+
   static async version(db: Db, workflowId: string, version: number): Promise<WorkflowVersion | undefined> {
     return (await repositoryOf(db, WorkflowVersion).findOneBy({ workflowId, version })) ?? undefined;
   }

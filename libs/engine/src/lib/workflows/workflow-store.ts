@@ -142,6 +142,33 @@ export async function getWorkflow(
   return toWorkflowRow(workflow, at);
 }
 
+/** One version of a workflow as the API lists it (its definition is at `getWorkflow(…, version)`). */
+export interface WorkflowVersionRow {
+  version: number;
+  created_at: Date;
+  is_current: boolean;
+}
+
+/** Every version of a workflow, newest first; a workflow that does not exist is not found as in getWorkflow. */
+export async function listWorkflowVersions(
+  manager: EntityManager,
+  id: string,
+): Promise<WorkflowVersionRow[]> {
+  const workflow = await WorkflowsRepository.find(manager, id);
+  if (!workflow) throw notFound(`workflow ${id} does not exist`);
+  const rows: WorkflowVersionRow[] = (await WorkflowsRepository.versions(manager, id)).map((row) => ({
+    version: row.version,
+    created_at: row.createdAt,
+    is_current: row.version === workflow.version,
+  }));
+  // As in toWorkflowRow: a current version without its row (written by hand) still shows.
+  if (!rows.some((row) => row.is_current)) {
+    rows.push({ version: workflow.version, created_at: workflow.updatedAt, is_current: true });
+    rows.sort((a, b) => b.version - a.version);
+  }
+  return rows;
+}
+
 export interface WorkflowListQuery {
   /** Keyset: rows with a greater id. */
   afterId?: string;

@@ -78,9 +78,9 @@ export default [
   { ignores: ['**/dist', '**/node_modules', '**/.nx', 'coverage'] },
   // Rules that know types: a floating promise, a template of an object, an assertion that changes
   // nothing are caught before review.
-  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts', '**/*.tsx'] })),
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
     rules: {

@@ -40,7 +40,9 @@ export function Chart({ times, series, height = 90, title, format, stepped, rang
       cursor: { drag: { x: false, y: false } },
       scales: {
         x: { time: true },
-        y: range ? { range } : { range: (_u, min, max) => [Math.min(0, min), max > min ? max : min + 1] },
+        y: range
+          ? { range }
+          : { range: (_u, min, max) => [Math.min(0, min), max > min ? max * 1.15 : min + 1] },
       },
       axes: [
         { stroke: '#5b6472', grid: { show: false }, size: 28, font: '11px system-ui' },

@@ -3,6 +3,7 @@ import {
   checkpointLines,
   dateTime,
   duration,
+  shortDuration,
   jobPace,
   recordColumns,
   stepRows,
@@ -70,7 +71,10 @@ describe('console figures', () => {
     expect(duration(0.42)).toBe('0.4 s');
     expect(duration(185)).toBe('3 min 5 s');
     expect(duration(7_800)).toBe('2 h 10 min');
+    expect(duration(1800)).toBe('30 min');
+    expect(duration(86_400)).toBe('1 d');
     expect(duration(null)).toBe('—');
+    expect([0.42, 45, 900, 5400, 172_800].map(shortDuration)).toEqual(['0.4s', '45s', '15m', '1.5h', '2d']);
   });
 
   it('writes times in a given zone with its offset', () => {

@@ -11,15 +11,26 @@ export function count(value: number | null | undefined): string {
   return value.toLocaleString('en-US');
 }
 
-/** 0.4 s, 12 s, 3 min 5 s, 2 h 10 min, 3 d 4 h. */
+/** 0.4 s, 12 s, 3 min 5 s, 30 min, 2 h 10 min, 3 d 4 h (a zero second unit is left out). */
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
   if (seconds < 10) return `${Math.max(0, seconds).toFixed(1)} s`;
   const s = Math.round(seconds);
+  const two = (big: number, bigUnit: string, small: number, smallUnit: string) =>
+    small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
   if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+  if (s < 3600) return two(Math.floor(s / 60), 'min', s % 60, 's');
+  if (s < 86_400) return two(Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'min');
+  return two(Math.floor(s / 86_400), 'd', Math.floor((s % 86_400) / 3600), 'h');
+}
+
+/** An axis label: one unit, at most one decimal (0.4s, 45s, 15m, 1.5h, 2d). */
+export function shortDuration(seconds: number): string {
+  const one = (value: number, unit: string) => `${Number(value.toFixed(value < 10 ? 1 : 0))}${unit}`;
+  if (seconds < 60) return one(seconds, 's');
+  if (seconds < 3600) return one(seconds / 60, 'm');
+  if (seconds < 86_400) return one(seconds / 3600, 'h');
+  return one(seconds / 86_400, 'd');
 }
 
 /** 2026-12-03 09:00:00, in the browser's zone or in `timeZone` (then with its offset: GMT+9, UTC). */

@@ -3,7 +3,7 @@ import { Link } from 'wouter-preact';
 import { Chart } from '../components/chart';
 import { Empty, ErrorBanner, Loading, Section } from '../components/status';
 import { api } from '../lib/api';
-import { duration, percent } from '../lib/format';
+import { duration, percent, shortDuration } from '../lib/format';
 import { usePoll } from '../lib/poll';
 import { TIERS, type Alert, type Job, type Overview, type Page, type Tier } from '../lib/types';
 import { JobsTable, useWorkflowNames } from './jobs';
@@ -67,7 +67,7 @@ export function OverviewPage() {
               series={[
                 { label: 'seconds', color: '#2b63c6', values: data.trend.map((p) => p.avg_execution_sec) },
               ]}
-              format={(v) => duration(v)}
+              format={shortDuration}
             />
           </Figure>
           <Figure

@@ -4,7 +4,7 @@ import { Chart } from '../components/chart';
 import { Pager, useCursorPages } from '../components/pager';
 import { Empty, ErrorBanner, Loading, Section, StatusBadge } from '../components/status';
 import { api, query } from '../lib/api';
-import { dateTime, duration } from '../lib/format';
+import { dateTime, duration, shortDuration } from '../lib/format';
 import { usePoll } from '../lib/poll';
 import type { Page, Schedule, ScheduleDetail } from '../lib/types';
 import { useWorkflowNames } from './jobs';
@@ -227,7 +227,7 @@ function IntervalHistory({ schedule }: { schedule: ScheduleDetail }) {
                 values: history.map((change) => change.new_interval_seconds),
               },
             ]}
-            format={(value) => duration(value)}
+            format={shortDuration}
           />
           <div class="table-wrap">
             <table class="table">

@@ -328,6 +328,40 @@ describe('the operator console in a browser', () => {
         what: 'five fire times again',
       });
 
+      // A DYNAMIC schedule (inactive: it never fires here) with the interval history its jobs
+      // would have written: the page charts it.
+      const dynamic = await call<{ id: string }>('/schedules', 'POST', {
+        workflow_id: workflow.id,
+        schedule_type: 'DYNAMIC',
+        interval_seconds: 3600,
+        min_interval_seconds: 600,
+        max_interval_seconds: 86_400,
+        is_active: false,
+      });
+      // One change per job (the table keys them by job): three of them.
+      const intervals = [3600, 1800, 900, 1800];
+      const jobs = [finished, toCancel, toPause];
+      for (let i = 1; i < intervals.length; i += 1) {
+        await db.dataSource.query(
+          `INSERT INTO schedule_interval_history
+             (schedule_id, job_id, job_status, changed_items, old_interval_seconds, new_interval_seconds, created_at)
+           VALUES (?, ?, 'SUCCESS', ?, ?, ?, NOW(3) - INTERVAL ? HOUR)`,
+          [
+            dynamic.id,
+            jobs[i - 1],
+            intervals[i] < intervals[i - 1] ? 12 : 0,
+            intervals[i - 1],
+            intervals[i],
+            (intervals.length - i) * 3,
+          ],
+        );
+      }
+      await page.goto(`${base}/console/schedules/${dynamic.id}`);
+      await page.getByRole('img', { name: 'Revisit interval after each job' }).locator('canvas').waitFor();
+      const history = page.getByRole('region', { name: 'Interval history' }).locator('tbody tr');
+      await expect(history.count()).resolves.toBe(intervals.length - 1);
+      await shoot(page, 'schedule-dynamic');
+
       await nav(page, 'Queues');
       await page.getByRole('cell', { name: 'crawl.fetch.normal' }).waitFor();
       await shoot(page, 'queues');

@@ -109,6 +109,8 @@ export {
 export {
   ERROR_HANDLING,
   FIELD_TYPES,
+  PAGE_FACT_PREFIX,
+  PAGE_FACTS,
   STEP_TYPES,
   SEED_EXAMPLE_DEFINITION,
   checkJsonPath,
@@ -122,6 +124,7 @@ export {
   type FetchConfig,
   type FieldSpec,
   type FieldType,
+  type PageFact,
   type ParseConfig,
   type StepDefinition,
   type StepType,

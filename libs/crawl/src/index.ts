@@ -12,7 +12,7 @@ export { parseRetryAfter } from './lib/fetch/http-failure.util';
 export { parseHtml, extractLinks } from './lib/parse/html.parser';
 export { parseJson, evaluateJsonPath } from './lib/parse/json.parser';
 export { parseNumber } from './lib/parse/number.parser';
-export type { ParsedRecord } from './lib/parse/field.coercer';
+export type { PageFacts, ParsedRecord } from './lib/parse/field.coercer';
 export { checkSelector, checkJsonSchema, crawlCheckers } from './lib/parse/definition.checkers';
 export { applyTransforms, type TransformRecord } from './lib/transform/record.transformer';
 export {

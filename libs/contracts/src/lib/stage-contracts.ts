@@ -25,6 +25,7 @@ import {
   type Json,
 } from './validation';
 import type { FieldSpec, TransformOperation } from './workflow';
+import { PAGE_FACTS } from './workflow/definition.types';
 
 /** What each stage's tasks carry and report: the payload its worker reads, the output it returns. */
 export interface StageContract {
@@ -169,6 +170,7 @@ function fieldSpec(value: unknown, path: string): FieldSpec {
   const spec = expectRecord(value, path);
   return {
     ...(spec.selector !== undefined ? { selector: expectString(spec.selector, `${path}.selector`) } : {}),
+    ...(spec.page !== undefined ? { page: expectOneOf(spec.page, `${path}.page`, PAGE_FACTS) } : {}),
     ...(spec.attr !== undefined ? { attr: expectString(spec.attr, `${path}.attr`, 200) } : {}),
     type: expectOneOf(spec.type, `${path}.type`, FIELD_TYPES),
     list: flag(spec.list, `${path}.list`),

@@ -5,7 +5,14 @@ import {
   type TaskMessage,
 } from '@crawlflow/contracts';
 import { permanent } from '@crawlflow/contracts';
-import { applyTransforms, createValidator, extractLinks, parseHtml, parseJson } from '@crawlflow/crawl';
+import {
+  applyTransforms,
+  createValidator,
+  extractLinks,
+  type PageFacts,
+  parseHtml,
+  parseJson,
+} from '@crawlflow/crawl';
 import { type TaskOutput } from '@crawlflow/transport';
 import type { DataSource } from 'typeorm';
 import { loadPage } from './page-store';
@@ -26,10 +33,17 @@ export function parseStep(dataSource: DataSource): (task: TaskMessage) => Promis
       fields: payload.parse.fields,
       ...(payload.parse.items ? { items: payload.parse.items } : {}),
     };
+    // Provenance for `"$page.<fact>"` fields: the page as stored, and its list page number.
+    const facts: PageFacts = {
+      url: page.url,
+      fetched_at: page.fetchedAt,
+      status: page.status,
+      number: payload.ctx.page ?? null,
+    };
     const parsed =
       payload.parse.parser === 'json'
-        ? parseJson(page.text, config, page.url)
-        : parseHtml(page.text, page.url, config);
+        ? parseJson(page.text, config, page.url, facts)
+        : parseHtml(page.text, page.url, config, facts);
     let records: Row[] = parsed.map((record) => ({ ...((payload.parent ?? {}) as Row), ...record }));
     const rejected: RecordProblem[] = [];
     for (const step of payload.post) {

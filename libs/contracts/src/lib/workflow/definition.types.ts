@@ -42,9 +42,20 @@ export interface FetchConfig {
 export const FIELD_TYPES = ['string', 'number', 'int', 'boolean', 'url', 'html'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
+/**
+ * Where a record came from, selectable as a field with `"$page.<fact>"`: the page's URL, when it was
+ * fetched (ISO 8601), its HTTP status, and the number of the list page (pagination) it is.
+ */
+export const PAGE_FACTS = ['url', 'fetched_at', 'status', 'number'] as const;
+export type PageFact = (typeof PAGE_FACTS)[number];
+/** The prefix of a page-fact field: `"$page.url"`. */
+export const PAGE_FACT_PREFIX = '$page.';
+
 export interface FieldSpec {
   /** CSS selector inside the item (html), or a path inside it (json); omitted: the item itself. */
   selector?: string;
+  /** A fact of the page instead of its content (`"$page.url"`): no selector, attr or list then. */
+  page?: PageFact;
   attr?: string;
   type: FieldType;
   list: boolean;

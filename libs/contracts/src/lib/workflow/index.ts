@@ -3,6 +3,8 @@
 export {
   ERROR_HANDLING,
   FIELD_TYPES,
+  PAGE_FACT_PREFIX,
+  PAGE_FACTS,
   STEP_TYPES,
   type Backoff,
   type CrawlScope,
@@ -11,6 +13,7 @@ export {
   type FetchConfig,
   type FieldSpec,
   type FieldType,
+  type PageFact,
   type ParseConfig,
   type StepDefinition,
   type StepType,

@@ -1,6 +1,15 @@
 import { expectOneOf, expectRecord, expectString, SchemaError, type Json } from '../validation';
 import { expectBool, FIELD_NAME, rejectUnknown } from './config-fields';
-import { type DefinitionCheckers, FIELD_TYPES, type FieldSpec, type ParseConfig } from './definition.types';
+import {
+  type DefinitionCheckers,
+  FIELD_TYPES,
+  type FieldSpec,
+  type FieldType,
+  PAGE_FACT_PREFIX,
+  PAGE_FACTS,
+  type PageFact,
+  type ParseConfig,
+} from './definition.types';
 
 /**
  * A PARSE step's config: `selectors` holds `items` (where each record is) and one entry per field.
@@ -48,10 +57,31 @@ function parseField(
   path: string,
   checkSelector: (selector: string, at: string) => string,
 ): FieldSpec {
-  if (typeof value === 'string') return { selector: checkSelector(value, path), type: 'string', list: false };
+  if (typeof value === 'string') {
+    if (value.startsWith(PAGE_FACT_PREFIX)) {
+      const page = pageFact(value, path);
+      return { page, type: PAGE_FACT_TYPES[page], list: false };
+    }
+    return { selector: checkSelector(value, path), type: 'string', list: false };
+  }
   const spec = expectRecord(value, path);
   rejectUnknown(spec, ['selector', 'path', 'attr', 'type', 'list', 'default'], path);
   const selectorValue = spec.selector ?? spec.path;
+  if (typeof selectorValue === 'string' && selectorValue.startsWith(PAGE_FACT_PREFIX)) {
+    const at = `${path}.${spec.selector !== undefined ? 'selector' : 'path'}`;
+    for (const key of ['attr', 'list'] as const) {
+      if (spec[key] !== undefined)
+        throw new SchemaError(`${path}.${key}`, `a "$page." field takes no ${key}`);
+    }
+    const page = pageFact(selectorValue, at);
+    return {
+      page,
+      type:
+        spec.type === undefined ? PAGE_FACT_TYPES[page] : expectOneOf(spec.type, `${path}.type`, FIELD_TYPES),
+      list: false,
+      ...(spec.default !== undefined ? { default: spec.default as Json } : {}),
+    };
+  }
   const field: FieldSpec = {
     type: spec.type === undefined ? 'string' : expectOneOf(spec.type, `${path}.type`, FIELD_TYPES),
     list: spec.list === undefined ? false : expectBool(spec.list, `${path}.list`),
@@ -63,6 +93,25 @@ function parseField(
   if (spec.attr !== undefined) field.attr = expectString(spec.attr, `${path}.attr`, 100);
   if (spec.default !== undefined) field.default = spec.default as Json;
   return field;
+}
+
+/** A page fact's own type, unless the field names another: a status is a number, a URL a URL. */
+const PAGE_FACT_TYPES: Record<PageFact, FieldType> = {
+  url: 'url',
+  fetched_at: 'string',
+  status: 'int',
+  number: 'int',
+};
+
+function pageFact(value: string, at: string): PageFact {
+  const fact = value.slice(PAGE_FACT_PREFIX.length);
+  if (!(PAGE_FACTS as readonly string[]).includes(fact)) {
+    throw new SchemaError(
+      at,
+      `unknown page fact "${value}": one of ${PAGE_FACTS.map((f) => PAGE_FACT_PREFIX + f).join(', ')}`,
+    );
+  }
+  return fact as PageFact;
 }
 
 /** `$`, `$.a.b`, `$.items[*]`, `$.a[0].b`, `name`, `a.b` — see the README's JSON path syntax. */

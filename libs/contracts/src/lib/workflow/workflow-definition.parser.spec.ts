@@ -115,3 +115,50 @@ describe('parseWorkflowDefinition: user regexes are RE2 patterns', () => {
     expect(parseWorkflowDefinition(definition({ schema })).steps[3]).toMatchObject({ config: { schema } });
   });
 });
+
+describe('parseWorkflowDefinition: page facts as fields', () => {
+  const withFields = (selectors: Record<string, unknown>) => ({
+    steps: [
+      { name: 'fetch', type: 'FETCH', config: { url_pattern: 'https://shop.test/' } },
+      { name: 'parse', type: 'PARSE', config: { selectors: { sku: '.sku', ...selectors } } },
+    ],
+  });
+
+  it('reads "$page.<fact>" with the fact’s own type, or the type the field names', () => {
+    const steps = parseWorkflowDefinition(
+      withFields({
+        url: '$page.url',
+        at: '$page.fetched_at',
+        status: '$page.status',
+        page: '$page.number',
+        code: { selector: '$page.status', type: 'string' },
+        list_page: { path: '$page.number', default: 1 },
+      }),
+    ).steps;
+    expect(steps[1]).toMatchObject({
+      config: {
+        fields: {
+          url: { page: 'url', type: 'url', list: false },
+          at: { page: 'fetched_at', type: 'string' },
+          status: { page: 'status', type: 'int' },
+          page: { page: 'number', type: 'int' },
+          code: { page: 'status', type: 'string' },
+          list_page: { page: 'number', type: 'int', default: 1 },
+        },
+      },
+    });
+    expect(steps[1]).not.toHaveProperty('config.fields.url.selector');
+  });
+
+  it('refuses an unknown fact, and attr or list on a fact, at the path', () => {
+    const unknown = refusal(withFields({ x: '$page.title' }));
+    expect(unknown.path).toBe('$.steps[1].config.selectors.x');
+    expect(unknown.problem).toContain('$page.url, $page.fetched_at, $page.status, $page.number');
+    expect(refusal(withFields({ x: { selector: '$page.url', attr: 'href' } })).path).toBe(
+      '$.steps[1].config.selectors.x.attr',
+    );
+    expect(refusal(withFields({ x: { selector: '$page.bogus' } })).path).toBe(
+      '$.steps[1].config.selectors.x.selector',
+    );
+  });
+});

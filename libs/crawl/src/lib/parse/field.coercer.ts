@@ -1,7 +1,16 @@
-import type { FieldSpec, FieldType, Json } from '@crawlflow/contracts';
+import type { FieldSpec, FieldType, Json, PageFact } from '@crawlflow/contracts';
 import { parseNumber } from './number.parser';
 
 export type ParsedRecord = Record<string, Json>;
+
+/** What the page a record comes from says of itself, for `"$page.<fact>"` fields. */
+export type PageFacts = Partial<Record<PageFact, Json>>;
+
+/** The raw values of a page-fact field (none when the fact is unknown: the default applies). */
+export function pageFactRaws(spec: FieldSpec, facts: PageFacts | undefined): Json[] {
+  const value = spec.page === undefined ? undefined : facts?.[spec.page];
+  return value === undefined || value === null ? [] : [value];
+}
 
 const TRUE_WORDS = new Set(['true', 'yes', 'y', '1', 'on', 'checked', 'selected']);
 const FALSE_WORDS = new Set(['false', 'no', 'n', '0', 'off', '']);

@@ -146,4 +146,25 @@ describe('checkSelector', () => {
   it.each(['div[', 'a:unknown-pseudo', '>>>', '', '  '])('rejects %j with the problem', (s) => {
     expect(checkSelector(s)).toEqual(expect.any(String));
   });
+
+  it('fills "$page.<fact>" fields from the page, not the document', () => {
+    const config: ParseConfig = {
+      parser: 'html',
+      items: 'li',
+      fields: {
+        name: { type: 'string', list: false },
+        url: { page: 'url', type: 'url', list: false },
+        status: { page: 'status', type: 'int', list: false },
+        page: { page: 'number', type: 'int', list: false, default: 0 },
+      },
+    };
+    const facts = { url: 'https://shop.test/list?page=2', status: 200, number: null };
+    expect(parseHtml('<ul><li>a</li><li>b</li></ul>', 'https://shop.test/', config, facts)).toEqual([
+      { name: 'a', url: 'https://shop.test/list?page=2', status: 200, page: 0 },
+      { name: 'b', url: 'https://shop.test/list?page=2', status: 200, page: 0 },
+    ]);
+    expect(parseHtml('<ul><li>a</li></ul>', 'https://shop.test/', config)).toEqual([
+      { name: 'a', url: null, status: null, page: 0 },
+    ]);
+  });
 });

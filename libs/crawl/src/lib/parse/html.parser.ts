@@ -1,7 +1,7 @@
 import type { FieldSpec, Json, ParseConfig } from '@crawlflow/contracts';
 import { permanent, TaskFailure } from '@crawlflow/contracts';
 import { load, type Cheerio, type CheerioAPI } from 'cheerio';
-import { absoluteUrl, fieldValue, type ParsedRecord } from './field.coercer';
+import { absoluteUrl, fieldValue, type PageFacts, pageFactRaws, type ParsedRecord } from './field.coercer';
 
 /** domhandler's node type, taken from cheerio's signature (domhandler is not a direct dependency). */
 type AnyNode = Exclude<Parameters<typeof load>[0], string | Buffer | unknown[]>;
@@ -13,10 +13,18 @@ type AnyNode = Exclude<Parameters<typeof load>[0], string | Buffer | unknown[]>;
  * (`type: html`), a number, an integer, a boolean, or an absolute URL (`type: url`, from `href` or
  * `src` unless `attr` says otherwise, resolved against `<base href>` and the page URL).
  *
+ * A `"$page.<fact>"` field takes the fact from `facts` (the page's URL, fetch time, status, list
+ * page number) instead of the document.
+ *
  * Anything that goes wrong — a selector cheerio cannot run, a bad base URL — is a permanent failure:
  * the same page and config would fail the same way on a retry.
  */
-export function parseHtml(html: string, baseUrl: string, config: ParseConfig): ParsedRecord[] {
+export function parseHtml(
+  html: string,
+  baseUrl: string,
+  config: ParseConfig,
+  facts?: PageFacts,
+): ParsedRecord[] {
   try {
     const $ = load(wellFormed(html));
     const base = documentBase($, baseUrl);
@@ -29,7 +37,10 @@ export function parseHtml(html: string, baseUrl: string, config: ParseConfig): P
     return roots.map((root) => {
       const record: ParsedRecord = {};
       for (const [name, spec] of Object.entries(config.fields)) {
-        record[name] = readField($, root, spec, base, name);
+        record[name] =
+          spec.page === undefined
+            ? readField($, root, spec, base, name)
+            : fieldValue(pageFactRaws(spec, facts), spec, base);
       }
       return record;
     });

@@ -96,4 +96,20 @@ describe('parseJson', () => {
     expect(() => parseJson('{"a":', config({ a: field('a') }))).toThrow(TaskFailure);
     expect(() => parseJson('<html>', config({ a: field('a') }))).toThrow(/not valid JSON/);
   });
+
+  it('fills "$page.<fact>" fields from the page', () => {
+    const config: ParseConfig = {
+      parser: 'json',
+      items: '$.items',
+      fields: {
+        id: { selector: 'id', type: 'int', list: false },
+        fetched: { page: 'fetched_at', type: 'string', list: false },
+      },
+    };
+    const facts = { fetched_at: '2026-12-03T10:00:00.000Z' };
+    expect(parseJson('{"items":[{"id":1},{"id":2}]}', config, undefined, facts)).toEqual([
+      { id: 1, fetched: '2026-12-03T10:00:00.000Z' },
+      { id: 2, fetched: '2026-12-03T10:00:00.000Z' },
+    ]);
+  });
 });

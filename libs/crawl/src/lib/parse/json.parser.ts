@@ -1,6 +1,6 @@
 import type { Json, ParseConfig } from '@crawlflow/contracts';
 import { permanent } from '@crawlflow/contracts';
-import { fieldValue, type ParsedRecord } from './field.coercer';
+import { fieldValue, type PageFacts, pageFactRaws, type ParsedRecord } from './field.coercer';
 import { asParseFailure } from './html.parser';
 
 type Segment = { kind: 'key'; key: string } | { kind: 'index'; index: number } | { kind: 'all' };
@@ -57,9 +57,14 @@ export function evaluateJsonPath(value: Json, path: string): Json[] {
  * `items` the document is the one record. Field paths are relative to the record (`$` is the record).
  * A `list` field reaching one array yields its elements; otherwise a field takes the first value
  * reached, as is (an object or array read as `string` becomes its JSON text).
- * `baseUrl` resolves relative URLs of `type: url` fields.
+ * `baseUrl` resolves relative URLs of `type: url` fields; `"$page.<fact>"` fields read `facts`.
  */
-export function parseJson(text: string, config: ParseConfig, baseUrl?: string): ParsedRecord[] {
+export function parseJson(
+  text: string,
+  config: ParseConfig,
+  baseUrl?: string,
+  facts?: PageFacts,
+): ParsedRecord[] {
   let document: Json;
   try {
     document = JSON.parse(text) as Json;
@@ -72,6 +77,10 @@ export function parseJson(text: string, config: ParseConfig, baseUrl?: string): 
     return records.map((item) => {
       const record: ParsedRecord = {};
       for (const [name, spec] of Object.entries(config.fields)) {
+        if (spec.page !== undefined) {
+          record[name] = fieldValue(pageFactRaws(spec, facts), spec, baseUrl);
+          continue;
+        }
         const reached = spec.selector === undefined ? [item] : evaluateJsonPath(item, spec.selector);
         record[name] = fieldValue(spec.list ? spread(reached) : reached.slice(0, 1), spec, baseUrl);
       }

@@ -15,6 +15,9 @@ export interface SavedPage {
 
 export interface StoredPage {
   url: string;
+  status: number;
+  /** When it was stored, i.e. fetched (ISO 8601). */
+  fetchedAt: string;
   contentType: string;
   text: string;
 }
@@ -72,11 +75,13 @@ export class PagesRepository {
   static async load(db: Db, pageId: string): Promise<StoredPage | undefined> {
     const page = await repositoryOf(db, CrawlPage).findOne({
       where: { id: pageId },
-      select: { id: true, url: true, contentType: true, bodyGzip: true },
+      select: { id: true, url: true, status: true, createdAt: true, contentType: true, bodyGzip: true },
     });
     return page
       ? {
           url: page.url,
+          status: page.status,
+          fetchedAt: page.createdAt.toISOString(),
           contentType: page.contentType ?? '',
           text: gunzipSync(page.bodyGzip).toString('utf8'),
         }

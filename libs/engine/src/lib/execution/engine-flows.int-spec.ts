@@ -147,6 +147,49 @@ describe('workflow engine over the real transport and a local shop', () => {
     expect(step_results.parse_items.records).toBe(1000);
   });
 
+  it('gives records their provenance ($page.url, fetched_at, status, number) and stores them by page URL', async () => {
+    shop = await startSampleShop({ pages: 3, itemsPerPage: 4 });
+    const source = await insertSource(db.dataSource, shop.url);
+    const definition = LIST_DETAIL_STORE();
+    type Config = { selectors: Record<string, unknown>; key: string };
+    const [, parseList, , parseDetail, store] = definition.steps as unknown as Array<{ config: Config }>;
+    parseList.config.selectors.list_page = '$page.number';
+    parseList.config.selectors.list_url = '$page.url';
+    parseDetail.config.selectors = {
+      url: '$page.url',
+      fetched_at: '$page.fetched_at',
+      status: '$page.status',
+      price: { selector: '.price', type: 'number' },
+    };
+    store.config.key = 'url';
+    const workflowId = await insertWorkflowWithDefinition(db.dataSource, definition, { sourceId: source });
+    const started = Date.now() - 1000;
+    const id = await runJob(workflowId);
+    expect((await finished(id)).status).toBe('SUCCESS');
+    const items: Array<{ item_key: string; data: string | Record<string, unknown> }> =
+      await db.dataSource.query('SELECT item_key, data FROM crawled_items WHERE job_id = ? ORDER BY id', [
+        id,
+      ]);
+    expect(items).toHaveLength(12);
+    for (const item of items) {
+      const data = (typeof item.data === 'string' ? JSON.parse(item.data) : item.data) as Record<
+        string,
+        unknown
+      >;
+      const itemId = Number(/\/item\/(\d+)$/.exec(String(data.url))?.[1]);
+      const listPage = Math.ceil(itemId / 4);
+      expect(data).toMatchObject({
+        url: `${shop.url}/item/${itemId}`,
+        status: 200,
+        list_page: listPage,
+        list_url: `${shop.url}/list?page=${listPage}`,
+      });
+      expect(Date.parse(String(data.fetched_at))).toBeGreaterThanOrEqual(started);
+      expect(Date.parse(String(data.fetched_at))).toBeLessThanOrEqual(Date.now());
+      expect(item.item_key).toBe(data.url);
+    }
+  });
+
   it('publishes job.started and job.succeeded on crawl.events for a full run', async () => {
     shop = await startSampleShop({ pages: 2, itemsPerPage: 5 });
     const connection = await connectTestBroker(vhost.url);

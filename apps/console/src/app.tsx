@@ -93,9 +93,12 @@ function Shell({
           ))}
         </nav>
         <span class="spacer" />
-        <a class="nav-link" href="/api/docs" target="_blank" rel="noreferrer">
-          API
-        </a>
+        {/* The API docs page takes no token from the console: linked only where none is asked. */}
+        {!signedIn && (
+          <a class="nav-link" href="/api/docs" target="_blank" rel="noreferrer">
+            API docs
+          </a>
+        )}
         {signedIn && (
           <button type="button" class="button button-quiet" onClick={onSignOut}>
             Sign out

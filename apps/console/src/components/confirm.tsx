@@ -33,6 +33,7 @@ export function ConfirmDialog({
       ref={dialog}
       class="dialog"
       aria-labelledby="confirm-title"
+      onClose={() => open && onCancel()}
       onCancel={(event) => {
         event.preventDefault();
         onCancel();

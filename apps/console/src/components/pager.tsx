@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 /**
  * Keyset paging over `next_cursor`: the cursors of the pages seen so far are kept, so that
@@ -9,6 +9,8 @@ export function useCursorPages(reset: string) {
     reset,
     stack: [null],
   });
+  // New filters start from the first page, and forget the pages of the old ones.
+  useEffect(() => setState((last) => (last.reset === reset ? last : { reset, stack: [null] })), [reset]);
   const stack = state.reset === reset ? state.stack : [null];
   const cursor = stack[stack.length - 1];
   return {

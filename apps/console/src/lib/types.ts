@@ -69,6 +69,8 @@ export interface Execution {
 }
 
 export interface JobDetail extends Job {
+  /** Moved to the archive tables: read-only, no tasks or items to page through. */
+  archived?: boolean;
   progress: { processed: number; total: number; percent: number };
   execution: Execution | null;
 }

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { ConfirmDialog } from '../components/confirm';
 import { Pager, useCursorPages } from '../components/pager';
@@ -44,7 +44,11 @@ export function JobPage({ id }: { id: string }) {
   const [asking, setAsking] = useState<JobAction | null>(null);
   const [actionError, setActionError] = useState<Error | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const detail = usePoll(() => api<JobDetail>(`/jobs/${id}`), LIVE_MS, `job-${id}`);
+  const [ended, setEnded] = useState(false);
+  // Live while it runs; a finished job changes no more (a retry is a new job).
+  const detail = usePoll(() => api<JobDetail>(`/jobs/${id}`), ended ? 0 : LIVE_MS, `job-${id}`);
+  const finishedNow = detail.data ? isFinished(detail.data.status) : false;
+  useEffect(() => setEnded(finishedNow), [finishedNow]);
   const { names } = useWorkflowNames();
   const job = detail.data;
 
@@ -78,7 +82,8 @@ export function JobPage({ id }: { id: string }) {
   const steps = stepRows(
     objectOf<Record<string, StepResult>>(execution?.step_results) as Record<string, StepResult>,
   );
-  const allowed = allowedActions(job, execution?.status);
+  // An archived job is read-only: its tasks and items left the live tables with it.
+  const allowed = job.archived ? new Set<JobAction>() : allowedActions(job, execution?.status);
   const pace = jobPace(job);
   const paused = job.status === 'RUNNING' && execution?.status === 'PAUSED';
   const checkpoint = checkpointLines(context);
@@ -114,6 +119,7 @@ export function JobPage({ id }: { id: string }) {
               type="button"
               class={`button ${ACTIONS[action].danger ? 'button-danger' : ''}`}
               disabled={busy || !allowed.has(action)}
+              title={allowed.has(action) ? undefined : whyNot(action, job)}
               onClick={() => setAsking(action)}
             >
               {ACTIONS[action].label}
@@ -241,10 +247,35 @@ export function JobPage({ id }: { id: string }) {
         </Section>
       </div>
 
-      <TasksTable jobId={job.id} live={!isFinished(job.status)} />
-      <ItemsTable jobId={job.id} live={!isFinished(job.status)} />
+      {job.archived ? (
+        <Section title="Tasks and items">
+          <Empty>This job is archived: its tasks and items are no longer in the live tables.</Empty>
+        </Section>
+      ) : (
+        <>
+          <TasksTable jobId={job.id} live={!isFinished(job.status)} />
+          <ItemsTable jobId={job.id} live={!isFinished(job.status)} />
+        </>
+      )}
     </>
   );
+}
+
+/** Why a control is disabled, as its tooltip. */
+function whyNot(action: JobAction, job: JobDetail): string {
+  if (job.archived) return 'The job is archived.';
+  switch (action) {
+    case 'cancel':
+      return `The job has already ended ${job.status}.`;
+    case 'pause':
+      return 'Only a running job that is not paused can be paused.';
+    case 'resume':
+      return 'Only a paused job can be resumed.';
+    case 'retry':
+      return isFinished(job.status)
+        ? 'The job has no failed tasks to retry.'
+        : 'A job is retried once it has ended.';
+  }
 }
 
 function Fact({ term, value }: { term: string; value: string }) {

@@ -105,9 +105,7 @@ export function WorkflowPage({ id }: { id: string }) {
           <div class="columns">
             <RunForm workflow={data} />
             <Section title="Definition">
-              <pre class="pre code" aria-label="Workflow definition">
-                {JSON.stringify(data.workflow_definition, null, 2)}
-              </pre>
+              <pre class="pre code">{JSON.stringify(data.workflow_definition, null, 2)}</pre>
             </Section>
           </div>
           <Section title="Versions">
@@ -265,17 +263,22 @@ function VersionDiff({ workflowId, versions }: { workflowId: string; versions: W
           </div>
           <ErrorBanner error={diff.error} />
           {diff.data && (
-            <pre class="pre code diff" aria-label={`Changes from v${from} to v${to}`}>
-              {diff.data.every((part) => !part.added && !part.removed) ? (
-                <span class="muted">The two versions have the same definition.</span>
-              ) : (
-                diff.data.map((part, index) => (
-                  <span key={index} class={part.added ? 'diff-add' : part.removed ? 'diff-del' : 'diff-same'}>
-                    {prefixLines(part.value, part.added ? '+ ' : part.removed ? '- ' : '  ')}
-                  </span>
-                ))
-              )}
-            </pre>
+            <div role="region" aria-label={`Changes from v${from} to v${to}`}>
+              <pre class="pre code diff">
+                {diff.data.every((part) => !part.added && !part.removed) ? (
+                  <span class="muted">The two versions have the same definition.</span>
+                ) : (
+                  diff.data.map((part, index) => (
+                    <span
+                      key={index}
+                      class={part.added ? 'diff-add' : part.removed ? 'diff-del' : 'diff-same'}
+                    >
+                      {prefixLines(part.value, part.added ? '+ ' : part.removed ? '- ' : '  ')}
+                    </span>
+                  ))
+                )}
+              </pre>
+            </div>
           )}
         </>
       )}

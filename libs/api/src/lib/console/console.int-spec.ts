@@ -9,7 +9,7 @@ const INDEX_HTML =
   '<!doctype html><html><head><script type="module" src="/console/assets/app-abc.js"></script></head><body><div id="app"></div></body></html>';
 const APP_JS = 'console.log("console app");';
 const CSP =
-  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'";
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** A console as `npm run build` leaves it: index.html, hashed assets, a file beside them. */
 function writeBuiltConsole(dir: string): void {

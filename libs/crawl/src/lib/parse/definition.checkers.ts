@@ -1,5 +1,6 @@
 import { compileUserRegex, UserRegexError, type DefinitionCheckers } from '@crawlflow/contracts';
 import Ajv, { type CodeOptions } from 'ajv';
+import addFormats from 'ajv-formats';
 import { load } from 'cheerio';
 
 const probe = load('<html><body></body></html>');
@@ -18,7 +19,7 @@ export function checkSelector(selector: string): string | undefined {
   }
 }
 
-/** Whether ajv compiles a JSON Schema (draft-07 style, unknown formats ignored). Returns the problem. */
+/** Whether ajv compiles a JSON Schema (draft-07 style, unknown formats tolerated). Returns the problem. */
 export function checkJsonSchema(schema: Record<string, unknown>): string | undefined {
   try {
     createAjv().compile(schema);
@@ -48,18 +49,21 @@ const re2Engine: NonNullable<CodeOptions['regExp']> = Object.assign(
 );
 
 /**
- * The ajv setup every schema here uses: all errors reported, types not coerced, unknown keywords
- * and formats tolerated (a workflow author's `"format": "email"` must not break the step; with no
- * ajv-formats installed the format is simply not checked), no console output, and RE2 patterns.
+ * The ajv setup every schema here uses: all errors reported, types not coerced, the formats of
+ * ajv-formats checked (`email`, `uri`, `date-time`, `date`, `uuid`, `ipv4`, …; their own expressions,
+ * not user regexes), unknown keywords and formats tolerated (a workflow author's own `"format"` is
+ * not checked rather than breaking the step), no console output, and RE2 patterns.
  */
 export function createAjv(): Ajv {
-  return new Ajv({
+  const ajv = new Ajv({
     allErrors: true,
     strict: false,
-    validateFormats: false,
+    validateFormats: true,
     logger: false,
     code: { regExp: re2Engine },
   });
+  addFormats(ajv);
+  return ajv;
 }
 
 /** The checkers `parseWorkflowDefinition` takes, so bad selectors and schemas fail at creation. */

@@ -67,6 +67,41 @@ describe('createValidator', () => {
     expect(checkJsonSchema({ patternProperties: { '(a)\\1': { type: 'number' } } })).toMatch(/backreference/);
   });
 
+  it('checks JSON Schema formats (email, uri, date-time, …) and tolerates unknown ones', () => {
+    const validate = createValidator({
+      properties: {
+        email: { type: 'string', format: 'email' },
+        url: { type: 'string', format: 'uri' },
+        at: { type: 'string', format: 'date-time' },
+        day: { type: 'string', format: 'date' },
+        id: { type: 'string', format: 'uuid' },
+        sku: { type: 'string', format: 'sku-code' },
+      },
+    });
+    const good = {
+      email: 'buyer@shop.example',
+      url: 'https://shop.example/item/7',
+      at: '2026-12-03T09:00:00+09:00',
+      day: '2026-12-03',
+      id: '3f0c7a52-8a51-4f5e-9d2c-1b2a3c4d5e6f',
+      sku: 'anything: the format is unknown',
+    };
+    expect(validate(good)).toEqual({ valid: true });
+    const outcome = validate({
+      ...good,
+      email: 'not an address',
+      url: 'shop/item',
+      at: '3 Dec 2026',
+      day: '2026-13-40',
+    });
+    expect(outcome.valid).toBe(false);
+    if (outcome.valid) return;
+    expect(outcome.reason).toContain('/email must match format "email"');
+    expect(outcome.reason).toContain('/url must match format "uri"');
+    expect(outcome.reason).toContain('/at must match format "date-time"');
+    expect(outcome.reason).toContain('/day must match format "date"');
+  });
+
   it('throws a permanent failure for a schema ajv cannot compile', () => {
     expect(() => createValidator({ type: 'nonsense' })).toThrow(TaskFailure);
   });

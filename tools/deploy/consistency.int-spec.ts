@@ -24,7 +24,7 @@ import {
   ROOT,
   workloadContainers,
 } from './deploy-model';
-import { K8sObject, readYamlDocuments } from './kustomize-lite';
+import { K8sObject, readYamlDocuments } from './k8s-objects';
 import { TEST_SECRETS_FILE } from './local-cluster';
 
 const settings = knownSettings();

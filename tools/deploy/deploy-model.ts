@@ -11,7 +11,7 @@ import {
   podSpecOf,
   readYamlDocuments,
   renderKustomization,
-} from './kustomize-lite';
+} from './k8s-objects';
 
 export const ROOT = resolve(__dirname, '../..');
 export const K8S_DIR = join(ROOT, 'k8s');

@@ -22,7 +22,7 @@ import {
   workloadContainers,
   WorkloadContainer,
 } from './deploy-model';
-import { K8sObject, podSpecOf } from './kustomize-lite';
+import { K8sObject, podSpecOf } from './k8s-objects';
 
 export const TEST_SECRETS_FILE = join(ROOT, 'tools/deploy/test-secrets.env');
 const SECRET_NAME = 'crawlflow-secrets';

@@ -25,7 +25,7 @@ import {
   render,
   ROOT,
 } from './deploy-model';
-import { K8sObject, podSpecOf, readYamlDocuments, renderWithComponents } from './kustomize-lite';
+import { K8sObject, podSpecOf, readYamlDocuments, renderWithComponents } from './k8s-objects';
 
 interface Validatable {
   validate(): void;

@@ -96,11 +96,12 @@ afterAll(async () => {
 
 describe('the manifests as local processes', () => {
   it('hold the orchestrator in its init container until the migrator Job has run', async () => {
+    // kubectl kustomize prints objects sorted by kind and name.
     expect(cluster.apps).toEqual([
-      'orchestrator',
-      'scheduler',
       'fetch-worker',
+      'orchestrator',
       'parse-worker',
+      'scheduler',
       'store-worker',
     ]);
     const starting = cluster.start(['orchestrator']);

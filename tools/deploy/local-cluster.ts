@@ -79,7 +79,7 @@ export class LocalCluster {
     this.containers = workloadContainers(this.objects, { [SECRET_NAME]: options.secrets });
   }
 
-  /** The Deployments' names (= app names), in manifest order. */
+  /** The Deployments' names (= app names), in the rendered order (kubectl sorts by kind and name). */
   get apps(): string[] {
     return this.objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
   }

@@ -5,7 +5,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 /** ApiModuleOptions.consoleDir: the built console's directory; undefined: found by ConsoleLocation. */
 export const CONSOLE_DIR = Symbol('CONSOLE_DIR');
 
-async function isFile(path: string): Promise<boolean> {
+/** Whether `path` is a regular file (false when it is missing or not a file). */
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
   } catch {

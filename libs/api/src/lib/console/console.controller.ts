@@ -1,9 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Controller, Get, Inject, Redirect, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ApiError } from '../http/api-error';
-import { ConsoleLocation } from './console-location';
+import { ConsoleLocation, isFile } from './console-location';
 
 /** The parts of express's request and response the console uses. */
 interface ConsoleRequest {
@@ -52,14 +51,6 @@ export function consoleSegments(path: string): string[] | undefined {
     segments.push(segment);
   }
   return segments;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** express's sendFile (ranges, ETag, Last-Modified, HEAD, content type) as a promise. */
